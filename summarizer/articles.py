@@ -1,0 +1,106 @@
+"""The input article, and reading one from a file or standard input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import sys
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator
+
+from .errors import InputError
+from .schema import ArticleInfo
+
+TEXT_SUFFIXES = {".txt", ".md", ".text", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+MAX_ARTICLE_BYTES = 5 * 1024 * 1024
+
+
+class Article(BaseModel):
+    """A news article to summarise: its text and whatever metadata is known."""
+
+    text: str = Field(description="The article's body text.")
+    title: str | None = None
+    url: str | None = None
+    source: str | None = Field(default=None, description="Publication or site name.")
+    published: dt.date | None = Field(
+        default=None, description="Publication date; resolves relative dates such as `Tuesday`."
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _has_text(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("the article has no text")
+        return text
+
+    @property
+    def info(self) -> ArticleInfo:
+        """The metadata carried into the summary's envelope."""
+        return ArticleInfo(
+            title=self.title, url=self.url, source=self.source, published=self.published
+        )
+
+    @property
+    def text_hash(self) -> str:
+        """SHA-256 of the text, first 16 hex digits."""
+        return hashlib.sha256(self.text.encode()).hexdigest()[:16]
+
+
+def as_article(text_or_article: str | Article) -> Article:
+    """Accept either plain text or an Article; reject empty text with an InputError."""
+    if isinstance(text_or_article, Article):
+        return text_or_article
+    if not text_or_article.strip():
+        raise InputError("the article is empty")
+    return Article(text=text_or_article)
+
+
+def decode(data: bytes, origin: str) -> str:
+    """Decode article bytes as UTF-8, refusing binary data."""
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{origin}: looks like a binary file, not an article")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{origin}: not valid UTF-8 text (byte {error.start}); convert it to UTF-8"
+        ) from None
+
+
+def read_file(path: Path) -> Article:
+    """Read an article from a text, Markdown or HTML file."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; pass the files in it")
+    if path.stat().st_size > MAX_ARTICLE_BYTES:
+        raise InputError(f"{path}: larger than {MAX_ARTICLE_BYTES // 1024 // 1024} MB")
+    text = decode(path.read_bytes(), str(path))
+    if path.suffix.lower() in HTML_SUFFIXES:
+        from .extract import article_from_html
+
+        return article_from_html(text, origin=str(path))
+    if not text.strip():
+        raise InputError(f"{path}: the file is empty")
+    return Article(text=text, title=_first_line_title(text, path))
+
+
+def read_stdin() -> Article:
+    """Read an article from standard input."""
+    data = sys.stdin.buffer.read(MAX_ARTICLE_BYTES + 1)
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise InputError(f"stdin: larger than {MAX_ARTICLE_BYTES // 1024 // 1024} MB")
+    text = decode(data, "stdin")
+    if not text.strip():
+        raise InputError("stdin: no article text was given")
+    return Article(text=text)
+
+
+def _first_line_title(text: str, path: Path) -> str:
+    """A Markdown heading on the first line is the title; otherwise the file name is."""
+    first = text.lstrip().splitlines()[0]
+    if first.startswith("# "):
+        return first[2:].strip()
+    return path.stem.replace("-", " ").replace("_", " ")

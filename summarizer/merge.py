@@ -1,0 +1,76 @@
+"""Merging the summaries of a long article's parts into one summary."""
+
+from __future__ import annotations
+
+import re
+from itertools import chain, zip_longest
+
+from .schema import Actor, ArticleSummary
+
+
+def _label(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def merge_summaries(parts: list[ArticleSummary]) -> ArticleSummary:
+    """One summary: actors deduplicated by name and alias, everything else concatenated."""
+    if len(parts) == 1:
+        return parts[0]
+    actors: list[Actor] = []
+    by_label: dict[str, Actor] = {}
+    taken_ids: set[str] = set()
+    renames: list[dict[str, str]] = []
+    for part in parts:
+        rename: dict[str, str] = {}
+        for actor in part.actors:
+            labels = {_label(actor.name), *(_label(a) for a in actor.aliases)} - {""}
+            known = next((by_label[label] for label in labels if label in by_label), None)
+            if known is None:
+                known = actor.model_copy(deep=True)
+                known.id = _unique(actor.id, taken_ids)
+                actors.append(known)
+            else:
+                extra = [a for a in (actor.name, *actor.aliases)
+                         if _label(a) not in {_label(known.name), *map(_label, known.aliases)}]
+                known.aliases.extend(extra)
+                known.role = known.role or actor.role
+                known.affiliation = known.affiliation or actor.affiliation
+            taken_ids.add(known.id)
+            rename[actor.id] = known.id
+            for label in labels:
+                by_label.setdefault(label, known)
+        renames.append(rename)
+
+    def remapped(part_index: int, actor_id: str) -> str:
+        return renames[part_index].get(actor_id, actor_id)
+
+    positions, demands, events = [], [], []
+    for index, part in enumerate(parts):
+        for position in part.positions:
+            positions.append(position.model_copy(
+                update={"actor": remapped(index, position.actor)}, deep=True))
+        for demand in part.demands:
+            demands.append(demand.model_copy(update={
+                "by": remapped(index, demand.by),
+                "of": remapped(index, demand.of) if demand.of else None,
+            }, deep=True))
+        for event in part.events:
+            events.append(event.model_copy(update={
+                "participants": list(dict.fromkeys(remapped(index, p) for p in event.participants))
+            }, deep=True))
+    key_points = [p for p in chain.from_iterable(zip_longest(*(p.key_points for p in parts))) if p]
+    return ArticleSummary(
+        summary=" ".join(part.summary for part in parts),
+        key_points=list(dict.fromkeys(key_points))[:7],
+        actors=actors,
+        events=events,
+        positions=positions,
+        demands=demands,
+    )
+
+
+def _unique(actor_id: str, taken: set[str]) -> str:
+    candidate, number = actor_id, 2
+    while candidate in taken:
+        candidate, number = f"{actor_id}_{number}", number + 1
+    return candidate

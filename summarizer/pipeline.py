@@ -1,0 +1,217 @@
+"""From an article to a SummaryResult: prompts, model call, merge, dates, grounding."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from . import dates, prompts
+from .articles import Article, as_article
+from .config import Settings, load_settings
+from .errors import InputError, SummarizerError
+from .grounding import ground
+from .merge import merge_summaries
+from .schema import ArticleSummary, Provenance, SummaryResult, field_guide
+from .split import split_text
+
+if TYPE_CHECKING:
+    from .llm import CallLog, ModelClient
+
+log = logging.getLogger("summarizer")
+Outcome = SummaryResult | SummarizerError
+
+# Room kept free in the context beyond prompt and answer, for the chat template's tokens.
+_CONTEXT_MARGIN = 64
+
+
+@functools.cache
+def system_prompt() -> str:
+    """The fixed system message; identical for every article, so its KV cache is reused."""
+    return prompts.render("summarize.system.j2", fields=field_guide(ArticleSummary))
+
+
+def user_prompt(article: Article, text: str, part: int = 0, parts: int = 1) -> str:
+    """The user message holding the article, fenced by a boundary the text cannot forge."""
+    boundary = hashlib.sha256(article.text.encode()).hexdigest()[:12]
+    return prompts.render(
+        "summarize.user.j2",
+        title=article.title,
+        published=article.published.isoformat() if article.published else None,
+        source=article.source,
+        part=part if parts > 1 else 0,
+        parts=parts,
+        boundary=boundary,
+        text=text,
+    )
+
+
+class Summarizer:
+    """Summarises articles with one backend, cache and settings, reused across calls."""
+
+    def __init__(self, settings: Settings | None = None, **options: object) -> None:
+        self.settings = settings or load_settings(**options)
+        self._client: ModelClient | None = None
+
+    @property
+    def client(self) -> ModelClient:
+        """The model client, built on first use (building a local backend loads the model)."""
+        if self._client is None:
+            from .cache import ResponseCache
+            from .llm import ModelClient, build_backend
+
+            backend = build_backend(self.settings)
+            cache = ResponseCache(self.settings.cache, self.settings.cache_dir)
+            self._client = ModelClient(self.settings, backend, cache)
+        return self._client
+
+    def summarize(self, text_or_article: str | Article) -> SummaryResult:
+        """Summarise one article; raises a SummarizerError subclass on expected failures."""
+        from .llm import CallLog
+
+        article = as_article(text_or_article)
+        started = time.perf_counter()
+        call_log = CallLog()
+        parts = [
+            self.client.extract(messages, ArticleSummary, call_log)
+            for messages in self._messages(article)
+        ]
+        return self._finish(article, parts, call_log, started)
+
+    async def asummarize(self, text_or_article: str | Article) -> SummaryResult:
+        """Summarise one article without blocking the event loop."""
+        from .llm import CallLog
+
+        article = as_article(text_or_article)
+        started = time.perf_counter()
+        call_log = CallLog()
+        messages_per_part = await asyncio.to_thread(self._messages, article)
+        parts = [
+            await self.client.aextract(messages, ArticleSummary, call_log)
+            for messages in messages_per_part
+        ]
+        return self._finish(article, parts, call_log, started)
+
+    async def asummarize_many(
+        self,
+        articles: Iterable[str | Article],
+        *,
+        on_done: Callable[[int, Outcome], None] | None = None,
+    ) -> list[Outcome]:
+        """Summarise many articles, at most `settings.concurrency` at a time.
+
+        Returns one outcome per article, in input order: a SummaryResult, or the
+        SummarizerError that article ended with; one failure does not stop the others.
+        """
+        limit = asyncio.Semaphore(self.settings.concurrency)
+        await asyncio.to_thread(lambda: self.client)  # load the backend once, not per task
+
+        async def one(index: int, article: str | Article) -> Outcome:
+            async with limit:
+                try:
+                    outcome: Outcome = await self.asummarize(article)
+                except SummarizerError as error:
+                    outcome = error
+            if on_done is not None:
+                on_done(index, outcome)
+            return outcome
+
+        return list(await asyncio.gather(*(one(i, a) for i, a in enumerate(articles))))
+
+    def summarize_many(
+        self,
+        articles: Iterable[str | Article],
+        *,
+        on_done: Callable[[int, Outcome], None] | None = None,
+    ) -> list[Outcome]:
+        """Blocking form of asummarize_many."""
+        return asyncio.run(self.asummarize_many(articles, on_done=on_done))
+
+    def _messages(self, article: Article) -> list[list[dict[str, str]]]:
+        """The messages for each part: one part unless the article exceeds the context."""
+        system = system_prompt()
+        whole = user_prompt(article, article.text)
+        backend = self.client.backend
+        available = backend.context_window - self.settings.max_output_tokens - _CONTEXT_MARGIN
+        overhead = backend.count_tokens(system) + backend.count_tokens(user_prompt(article, ""))
+        if overhead + backend.count_tokens(article.text) <= available:
+            return [[{"role": "system", "content": system}, {"role": "user", "content": whole}]]
+        budget = available - overhead - 16  # the part header line
+        if budget < 200:
+            raise InputError(
+                f"the context window ({backend.context_window} tokens) is too small for the "
+                "prompt; raise --context-window or lower --max-output-tokens"
+            )
+        texts = split_text(article.text, budget, backend.count_tokens)
+        log.info("article too long for one request: split into %d parts", len(texts))
+        return [
+            [
+                {"role": "system", "content": system},
+                {"role": "user", "content": user_prompt(article, text, index, len(texts))},
+            ]
+            for index, text in enumerate(texts, 1)
+        ]
+
+    def _finish(
+        self, article: Article, parts: list[ArticleSummary], call_log: CallLog, started: float
+    ) -> SummaryResult:
+        summary = merge_summaries(parts)
+        for event in summary.events:
+            event.date = dates.resolve(event.when, article.published,
+                                       planned=event.status == "planned")
+        ground(summary, article.text)
+        backend = self.client.backend
+        return SummaryResult(
+            article=article.info,
+            summary=summary,
+            provenance=Provenance(
+                model=backend.model,
+                backend=backend.name,
+                prompt_hash=prompts.templates_hash(),
+                input_hash=article.text_hash,
+                usage=call_log.usage,
+                attempts=call_log.attempts,
+                cache_hit=call_log.cache_hit,
+                parts=len(parts),
+                seconds=round(time.perf_counter() - started, 3),
+                created=dt.datetime.now(dt.UTC),
+            ),
+        )
+
+
+def summarize(text_or_article: str | Article, **options: object) -> SummaryResult:
+    """Summarise one article.
+
+    Args:
+        text_or_article: The article text, or an Article with its metadata.
+        **options: Any Settings field (model, base_url, cache, max_reasks, ...), overriding
+            the environment and the config file.
+
+    Returns:
+        The SummaryResult: `.summary` holds actors, positions, demands and events;
+        `.provenance` tells which model made it, with which prompts, at what cost.
+    """
+    return Summarizer(**options).summarize(text_or_article)
+
+
+async def asummarize(text_or_article: str | Article, **options: object) -> SummaryResult:
+    """Async form of summarize."""
+    return await Summarizer(**options).asummarize(text_or_article)
+
+
+def summarize_many(
+    articles: Iterable[str | Article],
+    *,
+    on_done: Callable[[int, Outcome], None] | None = None,
+    **options: object,
+) -> list[Outcome]:
+    """Summarise many articles concurrently (bounded by the `concurrency` setting).
+
+    Returns one outcome per article in input order: a SummaryResult or a SummarizerError.
+    """
+    return Summarizer(**options).summarize_many(articles, on_done=on_done)

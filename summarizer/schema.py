@@ -1,0 +1,384 @@
+"""The structured summary the model fills, and the envelope that records how it was made.
+
+Field descriptions are the model's specification: they are sent to the model in the JSON
+schema and rendered into the system prompt. Bounds (maxLength, maxItems) are not cosmetic: a
+grammar-constrained local model honours them, so they bound the generation itself.
+Fields marked SkipJsonSchema are computed by code after the answer and never asked of
+the model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _bound(**bounds: int) -> Any:
+    """Bounds sent in the JSON schema only.
+
+    A grammar-constrained model cannot exceed them, so they bound the generation; they are
+    not enforced on validation, so a hosted model running a few characters over, or the
+    merge of a long article's parts, is not rejected.
+    """
+    return Field(json_schema_extra=bounds)
+
+
+# Non-empty strings, bounded (for the model) by length.
+Slug = Annotated[Text, _bound(maxLength=40)]
+Label = Annotated[Text, _bound(maxLength=60)]
+Name = Annotated[Text, _bound(maxLength=80)]
+Line = Annotated[Text, _bound(maxLength=160)]
+Sentence = Annotated[Text, _bound(maxLength=200)]
+Paragraph = Annotated[Text, _bound(maxLength=400)]
+ActorId = Annotated[Slug, Field(description="The id of an actor listed in `actors`.")]
+
+ActorType = Literal[
+    "person", "state", "organisation", "armed_group", "international_body", "media", "other"
+]
+EventCategory = Literal[
+    "consult",
+    "agree",
+    "demand",
+    "reject",
+    "threaten",
+    "accuse",
+    "fight",
+    "mobilize",
+    "aid",
+    "sanction",
+    "retreat",
+    "statement",
+    "other",
+]
+EventStatus = Literal["occurred", "ongoing", "planned", "claimed"]
+MatchKind = Literal["exact", "normalized", "fuzzy", "none"]
+
+QUOTE_MAX_CHARS = 200
+
+
+def _require_every_field(schema: dict[str, Any]) -> None:
+    # Every key is required in what the model writes, so a constrained model cannot stop
+    # early by leaving out `positions` or `demands`; null and [] stay available.
+    schema["required"] = list(schema.get("properties", {}))
+
+
+class _Answer(BaseModel):
+    """Base of the models the LLM fills."""
+
+    model_config = ConfigDict(json_schema_extra=_require_every_field)
+
+
+class Evidence(BaseModel):
+    """A verbatim quote from the article; the offsets are located by code, not by the model."""
+
+    quote: Text
+    start: int | None = Field(default=None, description="Character offset where the quote starts.")
+    end: int | None = Field(default=None, description="Character offset just past the quote.")
+    match: MatchKind | None = Field(
+        default=None, description="How the quote was found in the article text."
+    )
+
+
+def _quote_from_string(value: Any) -> Any:
+    return {"quote": value} if isinstance(value, str) else value
+
+
+# The model writes each quote as a bare string (fewer output tokens); it becomes an Evidence.
+Quote = Annotated[
+    Evidence,
+    BeforeValidator(_quote_from_string),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": QUOTE_MAX_CHARS}),
+]
+EvidenceList = Annotated[
+    list[Quote],
+    _bound(maxItems=2),
+    Field(
+        min_length=1,
+        description=(
+            "One or two short quotes copied exactly from the article that show this item."
+        ),
+    ),
+]
+
+
+class Actor(_Answer):
+    """A person, state, organisation or group that acts or speaks in the article."""
+
+    id: Annotated[
+        Slug,
+        Field(description="Short lowercase slug, unique in this answer, e.g. `vladimir_putin`."),
+    ]
+    name: Annotated[
+        Name,
+        Field(
+            description=(
+                "Canonical name as the article best identifies it: full name for a person "
+                "(`Vladimir Putin`, not `the Russian leader`), official name for a body."
+            ),
+        ),
+    ]
+    aliases: list[Label] = Field(
+        default_factory=list,
+        json_schema_extra={"maxItems": 4},
+        description="Other names the article uses for this actor (`Putin`, `the Kremlin`).",
+    )
+    type: ActorType = Field(
+        description=(
+            "person; state (a country or its government); organisation; armed_group "
+            "(military or armed group); international_body; media; other."
+        )
+    )
+    role: Name | None = Field(
+        default=None, description="Role or title as the article gives it, else null."
+    )
+    affiliation: Label | None = Field(
+        default=None, description="Country or organisation the actor belongs to, else null."
+    )
+
+
+class Position(_Answer):
+    """A stance an actor takes on a topic."""
+
+    actor: ActorId
+    topic: Annotated[Label, Field(description="What the stance is about.")]
+    stance: Annotated[
+        Sentence, Field(description="The actor's stance, in one sentence.")
+    ]
+    evidence: EvidenceList
+
+
+class Demand(_Answer):
+    """Something an actor demands, requests or insists on."""
+
+    by: ActorId = Field(description="The id of the actor who makes the demand.")
+    of: ActorId | None = Field(
+        default=None, description="The id of the actor the demand is made of, or null if none."
+    )
+    what: Annotated[Sentence, Field(description="What is demanded.")]
+    conditions: Line | None = Field(
+        default=None, description="Conditions attached to the demand if stated, else null."
+    )
+    evidence: EvidenceList
+
+
+class Event(_Answer):
+    """Something that happened, is happening, or is planned."""
+
+    what: Annotated[
+        Line,
+        Field(description="What happened or is planned, in your own short words."),
+    ]
+    category: EventCategory = Field(
+        description=(
+            "consult: meet, talk, call; agree; demand: request or urge; reject; threaten; "
+            "accuse; fight: attack or combat; mobilize: deploy or build up forces; aid; "
+            "sanction; retreat: withdraw; statement: announce or comment; other."
+        )
+    )
+    status: EventStatus = Field(
+        description="occurred, ongoing, planned (scheduled or intended) or claimed (unverified)."
+    )
+    when: Slug | None = Field(
+        default=None,
+        description="The time exactly as the article writes it (`on Tuesday`), else null.",
+    )
+    date: SkipJsonSchema[dt.date | None] = Field(
+        default=None,
+        description=(
+            "ISO date resolved by code from `when` and the article's publication date; "
+            "null when that does not determine one day."
+        ),
+    )
+    where: Label | None = Field(
+        default=None, description="Place, else null."
+    )
+    participants: list[ActorId] = Field(
+        default_factory=list, json_schema_extra={"maxItems": 5}, description="Ids of the actors taking part."
+    )
+    evidence: EvidenceList
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+class ArticleSummary(_Answer):
+    """A structured, source-grounded summary of one news article."""
+
+    summary: Annotated[
+        Paragraph,
+        Field(description="What the article reports, in one or two sentences."),
+    ]
+    key_points: list[Line] = Field(
+        min_length=3, json_schema_extra={"maxItems": 7}, description="3 to 7 short key points, most important first."
+    )
+    actors: list[Actor] = Field(
+        min_length=1,
+        json_schema_extra={"maxItems": 10},
+        description="The people, states and organisations that act or speak, most important first.",
+    )
+    events: list[Event] = Field(
+        min_length=1,
+        json_schema_extra={"maxItems": 8},
+        description="What happened or is planned, most important first.",
+    )
+    positions: list[Position] = Field(
+        default_factory=list, json_schema_extra={"maxItems": 6}, description="Stances actors take."
+    )
+    demands: list[Demand] = Field(
+        default_factory=list, json_schema_extra={"maxItems": 5}, description="Demands actors make."
+    )
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> ArticleSummary:
+        ids = [actor.id for actor in self.actors]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"actor ids must be unique; repeated: {', '.join(duplicates)}")
+        lookup = self._reference_lookup()
+        unknown: list[str] = []
+
+        def resolve(reference: str) -> str:
+            resolved = lookup.get(reference) or lookup.get(_slug(reference))
+            if resolved is None:
+                unknown.append(reference)
+                return reference
+            return resolved
+
+        for position in self.positions:
+            position.actor = resolve(position.actor)
+        for demand in self.demands:
+            demand.by = resolve(demand.by)
+            if demand.of is not None:
+                demand.of = resolve(demand.of)
+        for event in self.events:
+            event.participants = list(dict.fromkeys(resolve(p) for p in event.participants))
+        if unknown:
+            raise ValueError(
+                "these references name no actor in `actors`: "
+                f"{', '.join(sorted(set(unknown)))}; use an actor id, or add the actor"
+            )
+        return self
+
+    def _reference_lookup(self) -> dict[str, str]:
+        """Map ids, and slugs of names and aliases, to actor ids.
+
+        Small models often refer to `trump` when the id is `donald_trump`; a reference
+        that names exactly one actor is repaired rather than sent back to the model.
+        """
+        lookup: dict[str, str] = {}
+        ambiguous: set[str] = set()
+        for actor in self.actors:
+            for label in (actor.name, *actor.aliases):
+                slug = _slug(label)
+                if slug in lookup and lookup[slug] != actor.id:
+                    ambiguous.add(slug)
+                lookup.setdefault(slug, actor.id)
+        for slug in ambiguous:
+            del lookup[slug]
+        lookup.update({actor.id: actor.id for actor in self.actors})
+        return lookup
+
+    def actor(self, actor_id: str) -> Actor:
+        """Return the actor with this id."""
+        return next(actor for actor in self.actors if actor.id == actor_id)
+
+    def evidence(self) -> list[tuple[str, int, Evidence]]:
+        """Every evidence item as (item kind, item index, evidence), in document order of items."""
+        items: list[tuple[str, int, Evidence]] = []
+        for kind, group in (
+            ("event", self.events),
+            ("position", self.positions),
+            ("demand", self.demands),
+        ):
+            for index, item in enumerate(group):
+                items.extend((kind, index, evidence) for evidence in item.evidence)
+        return items
+
+
+class Usage(BaseModel):
+    """Tokens a summary cost, summed over every attempt."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class Provenance(BaseModel):
+    """How a summary was made: enough to reproduce it or to judge it."""
+
+    model: str
+    backend: str
+    prompt_hash: str = Field(description="SHA-256 of the prompt templates, first 16 hex digits.")
+    input_hash: str = Field(description="SHA-256 of the article text, first 16 hex digits.")
+    usage: Usage = Field(default_factory=Usage)
+    attempts: int = Field(description="Model calls made, re-asks included (cache hits count).")
+    cache_hit: bool = Field(description="True when every call was answered by the cache.")
+    parts: int = Field(default=1, description="Parts a long article was split into.")
+    seconds: float = Field(description="Wall time of the summarisation.")
+    created: dt.datetime
+
+
+class ArticleInfo(BaseModel):
+    """What is known about the article besides its text."""
+
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published: dt.date | None = None
+
+
+class SummaryResult(BaseModel):
+    """The envelope: the summary, the article it is about, and its provenance."""
+
+    article: ArticleInfo
+    summary: ArticleSummary
+    provenance: Provenance
+
+
+def field_guide(model: type[BaseModel]) -> list[tuple[str, str]]:
+    """(path, description) for every field the model is asked to write, nested lists as `x[].y`."""
+    schema = model.model_json_schema()
+    definitions = schema.get("$defs", {})
+
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        if "$ref" in node:
+            return resolve(definitions[node["$ref"].rsplit("/", 1)[-1]])
+        options = [o for o in node.get("anyOf", []) if o.get("type") != "null"]
+        return resolve(options[0]) if len(options) == 1 and "$ref" in options[0] else node
+
+    def walk(node: dict[str, Any], prefix: str) -> list[tuple[str, str]]:
+        guide: list[tuple[str, str]] = []
+        for name, prop in node.get("properties", {}).items():
+            path = f"{prefix}{name}"
+            description = prop.get("description") or resolve(prop).get("description", "")
+            items = resolve(prop.get("items", {})) if prop.get("type") == "array" else None
+            if items and items.get("type") == "object":
+                guide.append((f"{path}[]", description))
+                guide.extend(walk(items, f"{path}[]."))
+            else:
+                guide.append((path, description))
+        return guide
+
+    return walk(schema, "")

@@ -1,0 +1,51 @@
+"""Test isolation: temp user dirs, no keys, replayed fixtures, network limited to loopback.
+
+SUMMARIZER_FIXTURES=record re-records every replayed request with the embedded model
+(see README, "Recording fixtures").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from summarizer import Article
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SEED = ROOT / "seeds" / "kursk-ceasefire-talks.txt"
+RECORDING = os.environ.get("SUMMARIZER_FIXTURES") == "record"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets empty user dirs, no keys, and the fixture store in replay mode."""
+    for name in list(os.environ):
+        if name.startswith(("SUMMARIZER_", "OPENAI_")) and name != "SUMMARIZER_FIXTURES":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    # XDG_CACHE_HOME stays: it holds the assembled embedded model (1.1 GB), built once.
+    monkeypatch.setenv("SUMMARIZER_MODEL", "local")
+    monkeypatch.setenv("SUMMARIZER_CACHE", "record" if RECORDING else "replay")
+    monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(FIXTURES))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def embedded_model_assembled() -> None:
+    """Assemble the embedded model once, before any test times a run."""
+    from summarizer.local import embedded_model_path
+
+    embedded_model_path()
+
+
+@pytest.fixture
+def seed_article() -> Article:
+    """The seed article with its publication date (Monday 17 March 2025)."""
+    return Article(
+        text=SEED.read_text(encoding="utf-8"),
+        title="Fierce fighting in Kursk as Trump and Putin prepare to talk",
+        published=dt.date(2025, 3, 17),
+    )
