@@ -37,9 +37,13 @@ class Article(BaseModel):
 
     @property
     def info(self) -> ArticleInfo:
-        """The metadata carried into the summary's envelope."""
+        """The article as carried into the summary's envelope."""
         return ArticleInfo(
-            title=self.title, url=self.url, source=self.source, published=self.published
+            title=self.title,
+            url=self.url,
+            source=self.source,
+            published=self.published,
+            text=self.text,
         )
 
     @property

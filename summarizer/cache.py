@@ -65,15 +65,22 @@ class ResponseCache:
         return response
 
     def store(
-        self, key: str, request: Mapping[str, Any], response: Mapping[str, Any],
+        self,
+        key: str,
+        request: Mapping[str, Any],
+        response: Mapping[str, Any],
         meta: Mapping[str, Any],
     ) -> None:
         """Write an entry atomically, so readers never see half a file."""
         if self.mode in ("off", "replay"):
             return
         self.directory.mkdir(parents=True, exist_ok=True)
-        entry = {"key": key, "meta": dict(meta), "request": dict(request),
-                 "response": dict(response)}
+        entry = {
+            "key": key,
+            "meta": dict(meta),
+            "request": dict(request),
+            "response": dict(response),
+        }
         text = json.dumps(entry, indent=2, ensure_ascii=False, default=str) + "\n"
         handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
         try:

@@ -35,8 +35,9 @@ class _Group(click.Group):
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="summarizer")
-@click.option("-v", "--verbose", is_flag=True,
-              help="Log retries, timings and which model answered to stderr.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Log retries, timings and which model answered to stderr."
+)
 def cli(verbose: bool) -> None:
     """Turn news articles into structured, source-grounded summaries.
 
@@ -58,27 +59,55 @@ def cli(verbose: bool) -> None:
 
 @cli.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE|-...")
-@click.option("-f", "--format", "fmt", type=click.Choice(_FORMATS), default="markdown",
-              show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Write to this file (one input) or into this folder, one file per article.")
-@click.option("-m", "--model", help="`local`, `local:/path/model.gguf`, or an endpoint's model "
-              "name (env SUMMARIZER_MODEL).")
-@click.option("--base-url", help="OpenAI-compatible endpoint URL (env SUMMARIZER_BASE_URL or "
-              "OPENAI_BASE_URL).")
-@click.option("--cache", type=click.Choice(["off", "auto", "replay", "record"]),
-              help="Response cache: auto reads through the user cache (default); replay "
-              "only reads; record always calls the model and stores; off neither.")
-@click.option("--cache-dir", type=click.Path(path_type=Path),
-              help="Folder of cached responses (default: the user cache directory).")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(_FORMATS),
+    default="markdown",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write to this file (one input) or into this folder, one file per article.",
+)
+@click.option(
+    "-m",
+    "--model",
+    help="`local`, `local:/path/model.gguf`, or an endpoint's model name (env SUMMARIZER_MODEL).",
+)
+@click.option(
+    "--base-url",
+    help="OpenAI-compatible endpoint URL (env SUMMARIZER_BASE_URL or OPENAI_BASE_URL).",
+)
+@click.option(
+    "--cache",
+    type=click.Choice(["off", "auto", "replay", "record"]),
+    help="Response cache: auto reads through the user cache (default); replay "
+    "only reads; record always calls the model and stores; off neither.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    help="Folder of cached responses (default: the user cache directory).",
+)
 @click.option("--max-reasks", type=int, help="Re-asks after an invalid answer (default 2).")
 @click.option("--max-output-tokens", type=int, help="Cap on tokens per answer (default 2048).")
-@click.option("--context-window", type=int,
-              help="Tokens the model reads; longer articles are split into parts.")
+@click.option(
+    "--context-window",
+    type=int,
+    help="Tokens the model reads; longer articles are split into parts.",
+)
 @click.option("--concurrency", type=int, help="Articles summarised at once (default 4).")
 @click.option("--title", help="Article title, when it cannot be read from the input.")
-@click.option("--published", type=click.DateTime(["%Y-%m-%d"]),
-              help="Publication date (YYYY-MM-DD): resolves `on Tuesday` to a date.")
+@click.option(
+    "--published",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Publication date (YYYY-MM-DD): resolves `on Tuesday` to a date.",
+)
 def summarize(
     inputs: tuple[str, ...],
     fmt: str,

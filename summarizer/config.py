@@ -70,9 +70,7 @@ class Settings(BaseSettings):
         default_factory=lambda: cache_home() / "responses",
         description="Where cached responses (or test fixtures) are stored.",
     )
-    max_reasks: int = Field(
-        default=2, ge=0, le=10, description="Re-asks after an invalid answer."
-    )
+    max_reasks: int = Field(default=2, ge=0, le=10, description="Re-asks after an invalid answer.")
     transport_attempts: int = Field(
         default=5, ge=1, le=20, description="Attempts per request on transport errors."
     )

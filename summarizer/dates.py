@@ -10,16 +10,35 @@ import datetime as dt
 import re
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december"]
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
 _MONTH = r"(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _YEAR = r"(?:,?\s+(?P<year>\d{4}))?"
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+{_DAY}{_YEAR}\b")
 _DAY_MONTH = re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}{_YEAR}\b")
 _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
-_RELATIVE_DAYS = {"today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0,
-                  "this evening": 0, "yesterday": -1, "tomorrow": 1}
+_RELATIVE_DAYS = {
+    "today": 0,
+    "tonight": 0,
+    "this morning": 0,
+    "this afternoon": 0,
+    "this evening": 0,
+    "yesterday": -1,
+    "tomorrow": 1,
+}
 _VAGUE = ("week", "month", "year", "weekend", "recent", "past", "coming days")
 
 
@@ -59,7 +78,9 @@ def resolve(when: str | None, published: dt.date | None, *, planned: bool) -> dt
 def _calendar_date(text: str, published: dt.date | None) -> dt.date | None:
     for pattern in (_MONTH_DAY, _DAY_MONTH):
         if match := pattern.search(text):
-            month = next(i for i, name in enumerate(_MONTHS, 1) if name.startswith(match["month"][:3]))
+            month = next(
+                i for i, name in enumerate(_MONTHS, 1) if name.startswith(match["month"][:3])
+            )
             year = int(match["year"]) if match["year"] else (published.year if published else None)
             if year is None:
                 return None

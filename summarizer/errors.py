@@ -44,8 +44,14 @@ class TransportError(SummarizerError):
 class SummarizationFailed(SummarizerError):
     """Every attempt failed: carries the attempts made, the last error and the tokens spent."""
 
-    def __init__(self, message: str, *, attempts: int, last_error: BaseException | None,
-                 usage: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        attempts: int,
+        last_error: BaseException | None,
+        usage: dict[str, int] | None = None,
+    ) -> None:
         super().__init__(message)
         self.attempts = attempts
         self.last_error = last_error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -10,8 +11,21 @@ from rapidfuzz import fuzz
 from .schema import ArticleSummary, Evidence, MatchKind
 
 FUZZY_THRESHOLD = 85.0
-_QUOTE_MARKS = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "`": "'",
-                              "–": "-", "—": "-", "‐": "-", "−": "-", "\u00a0": " "})
+_QUOTE_MARKS = str.maketrans(
+    {
+        "“": '"',
+        "”": '"',
+        "„": '"',
+        "‘": "'",
+        "’": "'",
+        "`": "'",
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "−": "-",
+        "\u00a0": " ",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +56,7 @@ class SourceText:
         self.normalized = "".join(characters)
 
     def locate(self, quote: str) -> Span | None:
-        """Find a quote: exactly, then ignoring whitespace, quote marks, dashes and case, then fuzzily."""
+        """Find a quote exactly, then normalised (spacing, quotes, dashes, case), then fuzzily."""
         quote = quote.strip().strip("\"'“”‘’").strip()
         if not quote:
             return None
@@ -58,8 +72,9 @@ class SourceText:
     def _fuzzy(self, needle: str) -> Span | None:
         if len(needle) < 12:
             return None
-        alignment = fuzz.partial_ratio_alignment(needle, self.normalized,
-                                                 score_cutoff=FUZZY_THRESHOLD)
+        alignment = fuzz.partial_ratio_alignment(
+            needle, self.normalized, score_cutoff=FUZZY_THRESHOLD
+        )
         if alignment is None:
             return None
         return self._span(alignment.dest_start, alignment.dest_end, "fuzzy")
@@ -70,8 +85,10 @@ class SourceText:
     def mentions(self, label: str) -> bool:
         """Whether a name occurs in the text as a whole word, ignoring case and punctuation."""
         needle = _normalize(label)
-        return bool(needle) and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)",
-                                          self.normalized) is not None
+        return (
+            bool(needle)
+            and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", self.normalized) is not None
+        )
 
 
 def _normalize(text: str) -> str:
@@ -93,3 +110,33 @@ def locate_evidence(source: SourceText, evidence: Evidence) -> None:
         evidence.match = "none"
     else:
         evidence.start, evidence.end, evidence.match = span.start, span.end, span.match
+
+
+def quote_check(
+    text: str, attempts_so_far: Callable[[], int], max_reasks: int
+) -> Callable[[ArticleSummary], None]:
+    """A check that sends quotes not found in the article back to the model.
+
+    On the last allowed attempt it lets the answer through: its unfound quotes are then
+    kept and flagged with match `none` rather than losing the whole summary.
+    """
+    source = SourceText(text)
+
+    def check(summary: ArticleSummary) -> None:
+        if attempts_so_far() > max_reasks:
+            return
+        missing = list(
+            dict.fromkeys(
+                evidence.quote
+                for _, _, evidence in summary.evidence()
+                if source.locate(evidence.quote) is None
+            )
+        )
+        if missing:
+            quoted = "; ".join(f'"{quote}"' for quote in missing[:6])
+            raise ValueError(
+                f"these evidence quotes are not in the article: {quoted}. Copy each quote "
+                "exactly from the article text, or choose another sentence that is there"
+            )
+
+    return check

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -18,11 +19,12 @@ from typing import Any, Protocol, TypeVar
 import instructor
 import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
+from instructor.core.hooks import Hooks
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel
 
 from .cache import ResponseCache, request_key
-from .config import Settings
+from .config import ResponseFormat, Settings
 from .errors import (
     BackendUnavailable,
     ConfigError,
@@ -34,6 +36,7 @@ from .retry import async_transport_retrying, transport_retrying
 from .schema import Usage
 
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+log = logging.getLogger("summarizer.llm")
 T = TypeVar("T", bound=BaseModel)
 
 
@@ -43,7 +46,7 @@ class Backend(Protocol):
     name: str
     model: str
     context_window: int
-    response_format: str
+    response_format: ResponseFormat
 
     def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         """Answer one request; raise TransportError when it could not be answered."""
@@ -63,6 +66,7 @@ class CallLog:
     """What the model calls of one summarisation cost; filled in by _create."""
 
     attempts: int = 0
+    round_attempts: int = 0  # attempts within the current extract call
     cache_hits: int = 0
     transport_attempts: int = 0
     usage: Usage = field(default_factory=Usage)
@@ -115,8 +119,9 @@ class OpenAICompatibleBackend:
 
 def _raw(completion: Any) -> dict[str, Any]:
     if not isinstance(completion, ChatCompletion):
-        raise TransportError("the endpoint sent a response that is not a chat completion",
-                             transient=True)
+        raise TransportError(
+            "the endpoint sent a response that is not a chat completion", transient=True
+        )
     raw: dict[str, Any] = completion.model_dump(mode="json", exclude_none=True)
     return raw
 
@@ -197,6 +202,7 @@ class ModelClient:
 
     def extract(self, messages: list[dict[str, str]], response_model: type[T], log: CallLog) -> T:
         """One structured answer; raises SummarizationFailed when every attempt failed."""
+        log.round_attempts = 0
 
         def create(**request: Any) -> ChatCompletion:
             request = self._prepare(request, log)
@@ -217,16 +223,18 @@ class ModelClient:
                 messages=messages,
                 max_retries=self.settings.max_reasks,
                 strict=False,
+                hooks=_reask_logging(),
             )
         except Exception as error:
             raise self._failure(error, log) from error
         self._commit(log)
-        return result  # type: ignore[no-any-return]
+        return result
 
     async def aextract(
         self, messages: list[dict[str, str]], response_model: type[T], log: CallLog
     ) -> T:
         """The async twin of extract."""
+        log.round_attempts = 0
 
         async def create(**request: Any) -> ChatCompletion:
             request = self._prepare(request, log)
@@ -240,22 +248,24 @@ class ModelClient:
                     raw = await self.backend.acomplete(request)
             return self._received(key, request, raw, log)
 
-        patched = instructor.patch(create=create, mode=instructor.Mode.JSON_SCHEMA)
+        patched: Any = instructor.patch(create=create, mode=instructor.Mode.JSON_SCHEMA)
         try:
-            result = await patched(
+            result: T = await patched(
                 response_model=response_model,
                 messages=messages,
                 max_retries=self.settings.max_reasks,
                 strict=False,
+                hooks=_reask_logging(),
             )
         except Exception as error:
             raise self._failure(error, log) from error
         await asyncio.to_thread(self._commit, log)
-        return result  # type: ignore[no-any-return]
+        return result
 
     def _prepare(self, request: dict[str, Any], log: CallLog) -> dict[str, Any]:
         """Fill in the model and sampling; adapt the schema for servers that need it."""
         log.attempts += 1
+        log.round_attempts += 1
         request = {
             **request,
             "model": self.backend.model,
@@ -294,8 +304,9 @@ class ModelClient:
         try:
             completion = ChatCompletion.model_validate(raw)
         except ValueError as error:
-            raise TransportError(f"the endpoint sent a malformed completion: {error}",
-                                 transient=False) from None
+            raise TransportError(
+                f"the endpoint sent a malformed completion: {error}", transient=False
+            ) from None
         if completion.usage is not None:
             log.usage += Usage(
                 prompt_tokens=completion.usage.prompt_tokens,
@@ -345,6 +356,21 @@ class ModelClient:
             last_error=cause,
             usage=usage,
         )
+
+
+def _reask_logging() -> Hooks:
+    hooks = Hooks()
+
+    def invalid(error: Exception, **attempt: Any) -> None:
+        if not attempt.get("is_last_attempt"):
+            log.warning(
+                "answer %s was invalid, re-asking: %s",
+                attempt.get("attempt_number"),
+                _short(_describe(error), 300),
+            )
+
+    hooks.on("parse:error", invalid)
+    return hooks
 
 
 def _describe(error: BaseException | None) -> str:

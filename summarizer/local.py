@@ -21,7 +21,7 @@ from typing import Any
 
 import llama_cpp
 
-from .config import Settings, cache_home
+from .config import ResponseFormat, Settings, cache_home
 from .errors import BackendUnavailable, TransportError
 
 EMBEDDED_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
@@ -122,14 +122,15 @@ def grammar_for(request: dict[str, Any]) -> llama_cpp.LlamaGrammar | None:
         schema = response_format["schema"]
     else:
         return None
-    return _grammar(json.dumps(schema, sort_keys=True))
+    # Key order matters: the grammar makes the model write properties in schema order.
+    return _grammar(json.dumps(schema))
 
 
 class LocalBackend:
     """Runs a GGUF model in this process; the embedded model unless a path is given."""
 
     name = "local"
-    response_format = "json_schema"
+    response_format: ResponseFormat = "json_schema"
 
     def __init__(self, settings: Settings, path: str | None = None) -> None:
         if path is None:
@@ -164,15 +165,19 @@ class LocalBackend:
                 )
             except ValueError as error:
                 # llama-cpp-python reports a prompt longer than the context this way.
-                raise TransportError(f"the local model refused the request: {error}",
-                                     transient=False) from None
+                raise TransportError(
+                    f"the local model refused the request: {error}", transient=False
+                ) from None
             elapsed = time.perf_counter() - started
         raw["model"] = self.model
         raw.setdefault("usage", {})
         usage = raw["usage"]
         log.info(
             "%s read %s prompt tokens and wrote %s in %.1fs",
-            self.model, usage.get("prompt_tokens"), usage.get("completion_tokens"), elapsed,
+            self.model,
+            usage.get("prompt_tokens"),
+            usage.get("completion_tokens"),
+            elapsed,
         )
         return raw
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from itertools import chain, zip_longest
+from typing import TypeVar
 
 from .schema import Actor, ArticleSummary
+
+T = TypeVar("T")
 
 
 def _label(text: str) -> str:
@@ -30,8 +34,11 @@ def merge_summaries(parts: list[ArticleSummary]) -> ArticleSummary:
                 known.id = _unique(actor.id, taken_ids)
                 actors.append(known)
             else:
-                extra = [a for a in (actor.name, *actor.aliases)
-                         if _label(a) not in {_label(known.name), *map(_label, known.aliases)}]
+                extra = [
+                    a
+                    for a in (actor.name, *actor.aliases)
+                    if _label(a) not in {_label(known.name), *map(_label, known.aliases)}
+                ]
                 known.aliases.extend(extra)
                 known.role = known.role or actor.role
                 known.affiliation = known.affiliation or actor.affiliation
@@ -47,17 +54,30 @@ def merge_summaries(parts: list[ArticleSummary]) -> ArticleSummary:
     positions, demands, events = [], [], []
     for index, part in enumerate(parts):
         for position in part.positions:
-            positions.append(position.model_copy(
-                update={"actor": remapped(index, position.actor)}, deep=True))
+            positions.append(
+                position.model_copy(update={"actor": remapped(index, position.actor)}, deep=True)
+            )
         for demand in part.demands:
-            demands.append(demand.model_copy(update={
-                "by": remapped(index, demand.by),
-                "of": remapped(index, demand.of) if demand.of else None,
-            }, deep=True))
+            demands.append(
+                demand.model_copy(
+                    update={
+                        "by": remapped(index, demand.by),
+                        "of": remapped(index, demand.of) if demand.of else None,
+                    },
+                    deep=True,
+                )
+            )
         for event in part.events:
-            events.append(event.model_copy(update={
-                "participants": list(dict.fromkeys(remapped(index, p) for p in event.participants))
-            }, deep=True))
+            events.append(
+                event.model_copy(
+                    update={
+                        "participants": list(
+                            dict.fromkeys(remapped(index, p) for p in event.participants)
+                        )
+                    },
+                    deep=True,
+                )
+            )
     key_points = [p for p in chain.from_iterable(zip_longest(*(p.key_points for p in parts))) if p]
     return ArticleSummary(
         summary=" ".join(part.summary for part in parts),
@@ -74,3 +94,23 @@ def _unique(actor_id: str, taken: set[str]) -> str:
     while candidate in taken:
         candidate, number = f"{actor_id}_{number}", number + 1
     return candidate
+
+
+def drop_repeats(summary: ArticleSummary) -> ArticleSummary:
+    """Remove items a model listed twice (small models loop); the first occurrence stays."""
+
+    def unique(items: list[T], key: Callable[[T], Hashable]) -> list[T]:
+        seen: set[Hashable] = set()
+        kept: list[T] = []
+        for item in items:
+            signature = key(item)
+            if signature not in seen:
+                seen.add(signature)
+                kept.append(item)
+        return kept
+
+    summary.events = unique(summary.events, lambda e: (_label(e.what), e.status, e.when))
+    summary.positions = unique(summary.positions, lambda p: (p.actor, _label(p.stance)))
+    summary.demands = unique(summary.demands, lambda d: (d.by, d.of, _label(d.what)))
+    summary.key_points = unique(summary.key_points, _label)
+    return summary

@@ -9,15 +9,15 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import dates, prompts
 from .articles import Article, as_article
 from .config import Settings, load_settings
 from .errors import InputError, SummarizerError
-from .grounding import ground
-from .merge import merge_summaries
-from .schema import ArticleSummary, Provenance, SummaryResult, field_guide
+from .grounding import ground, quote_check
+from .merge import drop_repeats, merge_summaries
+from .schema import ArticleSummary, Provenance, SummaryResult, answer_check, field_guide
 from .split import split_text
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def user_prompt(article: Article, text: str, part: int = 0, parts: int = 1) -> s
 class Summarizer:
     """Summarises articles with one backend, cache and settings, reused across calls."""
 
-    def __init__(self, settings: Settings | None = None, **options: object) -> None:
+    def __init__(self, settings: Settings | None = None, **options: Any) -> None:
         self.settings = settings or load_settings(**options)
         self._client: ModelClient | None = None
 
@@ -77,10 +77,14 @@ class Summarizer:
         article = as_article(text_or_article)
         started = time.perf_counter()
         call_log = CallLog()
-        parts = [
-            self.client.extract(messages, ArticleSummary, call_log)
-            for messages in self._messages(article)
-        ]
+        token = answer_check.set(self._quote_check(article, call_log))
+        try:
+            parts = [
+                self.client.extract(messages, ArticleSummary, call_log)
+                for messages in self._messages(article)
+            ]
+        finally:
+            answer_check.reset(token)
         return self._finish(article, parts, call_log, started)
 
     async def asummarize(self, text_or_article: str | Article) -> SummaryResult:
@@ -91,10 +95,14 @@ class Summarizer:
         started = time.perf_counter()
         call_log = CallLog()
         messages_per_part = await asyncio.to_thread(self._messages, article)
-        parts = [
-            await self.client.aextract(messages, ArticleSummary, call_log)
-            for messages in messages_per_part
-        ]
+        token = answer_check.set(self._quote_check(article, call_log))
+        try:
+            parts = [
+                await self.client.aextract(messages, ArticleSummary, call_log)
+                for messages in messages_per_part
+            ]
+        finally:
+            answer_check.reset(token)
         return self._finish(article, parts, call_log, started)
 
     async def asummarize_many(
@@ -132,6 +140,9 @@ class Summarizer:
         """Blocking form of asummarize_many."""
         return asyncio.run(self.asummarize_many(articles, on_done=on_done))
 
+    def _quote_check(self, article: Article, call_log: CallLog) -> Callable[[ArticleSummary], None]:
+        return quote_check(article.text, lambda: call_log.round_attempts, self.settings.max_reasks)
+
     def _messages(self, article: Article) -> list[list[dict[str, str]]]:
         """The messages for each part: one part unless the article exceeds the context."""
         system = system_prompt()
@@ -160,10 +171,11 @@ class Summarizer:
     def _finish(
         self, article: Article, parts: list[ArticleSummary], call_log: CallLog, started: float
     ) -> SummaryResult:
-        summary = merge_summaries(parts)
+        summary = drop_repeats(merge_summaries(parts))
         for event in summary.events:
-            event.date = dates.resolve(event.when, article.published,
-                                       planned=event.status == "planned")
+            event.date = dates.resolve(
+                event.when, article.published, planned=event.status == "planned"
+            )
         ground(summary, article.text)
         backend = self.client.backend
         return SummaryResult(
@@ -184,7 +196,7 @@ class Summarizer:
         )
 
 
-def summarize(text_or_article: str | Article, **options: object) -> SummaryResult:
+def summarize(text_or_article: str | Article, **options: Any) -> SummaryResult:
     """Summarise one article.
 
     Args:
@@ -195,11 +207,12 @@ def summarize(text_or_article: str | Article, **options: object) -> SummaryResul
     Returns:
         The SummaryResult: `.summary` holds actors, positions, demands and events;
         `.provenance` tells which model made it, with which prompts, at what cost.
+
     """
     return Summarizer(**options).summarize(text_or_article)
 
 
-async def asummarize(text_or_article: str | Article, **options: object) -> SummaryResult:
+async def asummarize(text_or_article: str | Article, **options: Any) -> SummaryResult:
     """Async form of summarize."""
     return await Summarizer(**options).asummarize(text_or_article)
 
@@ -208,7 +221,7 @@ def summarize_many(
     articles: Iterable[str | Article],
     *,
     on_done: Callable[[int, Outcome], None] | None = None,
-    **options: object,
+    **options: Any,
 ) -> list[Outcome]:
     """Summarise many articles concurrently (bounded by the `concurrency` setting).
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -18,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    JsonValue,
     StringConstraints,
     WithJsonSchema,
     model_validator,
@@ -27,7 +30,7 @@ from pydantic.json_schema import SkipJsonSchema
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-def _bound(**bounds: int) -> Any:
+def _bound(**bounds: JsonValue) -> Any:
     """Bounds sent in the JSON schema only.
 
     A grammar-constrained model cannot exceed them, so they bound the generation; they are
@@ -67,7 +70,7 @@ EventCategory = Literal[
 EventStatus = Literal["occurred", "ongoing", "planned", "claimed"]
 MatchKind = Literal["exact", "normalized", "fuzzy", "none"]
 
-QUOTE_MAX_CHARS = 200
+QUOTE_MAX_CHARS = 150
 
 
 def _require_every_field(schema: dict[str, Any]) -> None:
@@ -133,7 +136,7 @@ class Actor(_Answer):
     ]
     aliases: list[Label] = Field(
         default_factory=list,
-        json_schema_extra={"maxItems": 4},
+        json_schema_extra={"maxItems": 3},
         description="Other names the article uses for this actor (`Putin`, `the Kremlin`).",
     )
     type: ActorType = Field(
@@ -155,9 +158,7 @@ class Position(_Answer):
 
     actor: ActorId
     topic: Annotated[Label, Field(description="What the stance is about.")]
-    stance: Annotated[
-        Sentence, Field(description="The actor's stance, in one sentence.")
-    ]
+    stance: Annotated[Sentence, Field(description="The actor's stance, in one sentence.")]
     evidence: EvidenceList
 
 
@@ -203,13 +204,21 @@ class Event(_Answer):
             "null when that does not determine one day."
         ),
     )
-    where: Label | None = Field(
-        default=None, description="Place, else null."
-    )
+    where: Label | None = Field(default=None, description="Place, else null.")
     participants: list[ActorId] = Field(
-        default_factory=list, json_schema_extra={"maxItems": 5}, description="Ids of the actors taking part."
+        default_factory=list,
+        json_schema_extra={"maxItems": 5},
+        description="Ids of the actors taking part.",
     )
     evidence: EvidenceList
+
+
+# Set by the pipeline around a model call: checks that need the article (are the quotes in
+# it?) and raise ValueError so Instructor re-asks. Instructor's own `context` is not used
+# for this because it also renders the messages as Jinja templates.
+answer_check: ContextVar[Callable[[ArticleSummary], None] | None] = ContextVar(
+    "answer_check", default=None
+)
 
 
 def _slug(text: str) -> str:
@@ -224,23 +233,25 @@ class ArticleSummary(_Answer):
         Field(description="What the article reports, in one or two sentences."),
     ]
     key_points: list[Line] = Field(
-        min_length=3, json_schema_extra={"maxItems": 7}, description="3 to 7 short key points, most important first."
+        min_length=3,
+        json_schema_extra={"maxItems": 5},
+        description="3 to 5 short key points, most important first.",
     )
     actors: list[Actor] = Field(
         min_length=1,
-        json_schema_extra={"maxItems": 10},
+        json_schema_extra={"maxItems": 8},
         description="The people, states and organisations that act or speak, most important first.",
     )
     events: list[Event] = Field(
         min_length=1,
-        json_schema_extra={"maxItems": 8},
+        json_schema_extra={"maxItems": 6},
         description="What happened or is planned, most important first.",
     )
     positions: list[Position] = Field(
-        default_factory=list, json_schema_extra={"maxItems": 6}, description="Stances actors take."
+        default_factory=list, json_schema_extra={"maxItems": 4}, description="Stances actors take."
     )
     demands: list[Demand] = Field(
-        default_factory=list, json_schema_extra={"maxItems": 5}, description="Demands actors make."
+        default_factory=list, json_schema_extra={"maxItems": 4}, description="Demands actors make."
     )
 
     @model_validator(mode="after")
@@ -272,6 +283,9 @@ class ArticleSummary(_Answer):
                 "these references name no actor in `actors`: "
                 f"{', '.join(sorted(set(unknown)))}; use an actor id, or add the actor"
             )
+        check = answer_check.get()
+        if check is not None:
+            check(self)
         return self
 
     def _reference_lookup(self) -> dict[str, str]:
@@ -300,11 +314,12 @@ class ArticleSummary(_Answer):
     def evidence(self) -> list[tuple[str, int, Evidence]]:
         """Every evidence item as (item kind, item index, evidence), in document order of items."""
         items: list[tuple[str, int, Evidence]] = []
-        for kind, group in (
+        groups: tuple[tuple[str, Sequence[Event | Position | Demand]], ...] = (
             ("event", self.events),
             ("position", self.positions),
             ("demand", self.demands),
-        ):
+        )
+        for kind, group in groups:
             for index, item in enumerate(group):
                 items.extend((kind, index, evidence) for evidence in item.evidence)
         return items
@@ -347,6 +362,9 @@ class ArticleInfo(BaseModel):
     url: str | None = None
     source: str | None = None
     published: dt.date | None = None
+    text: str | None = Field(
+        default=None, description="The text that was summarised; evidence offsets index it."
+    )
 
 
 class SummaryResult(BaseModel):

@@ -15,32 +15,64 @@ FAKE_VALID_ANSWER: dict[str, Any] = {
     "summary": "Trump plans a call with Putin about a ceasefire.",
     "key_points": ["A call is planned.", "Fighting goes on in Kursk.", "Europe offers troops."],
     "actors": [
-        {"id": "donald_trump", "name": "Donald Trump", "aliases": ["Trump"], "type": "person",
-         "role": "President", "affiliation": "United States"},
-        {"id": "vladimir_putin", "name": "Vladimir Putin", "aliases": ["Putin"],
-         "type": "person", "role": "President", "affiliation": "Russia"},
+        {
+            "id": "donald_trump",
+            "name": "Donald Trump",
+            "aliases": ["Trump"],
+            "type": "person",
+            "role": "President",
+            "affiliation": "United States",
+        },
+        {
+            "id": "vladimir_putin",
+            "name": "Vladimir Putin",
+            "aliases": ["Putin"],
+            "type": "person",
+            "role": "President",
+            "affiliation": "Russia",
+        },
     ],
-    "events": [{"what": "Trump–Putin call", "category": "consult", "status": "planned",
-                "when": "on Tuesday", "where": None,
-                "participants": ["donald_trump", "vladimir_putin"],
-                "evidence": ["he plans to meet with Russian President Vladimir Putin on Tuesday"]}],
+    "events": [
+        {
+            "what": "Trump–Putin call",
+            "category": "consult",
+            "status": "planned",
+            "when": "on Tuesday",
+            "where": None,
+            "participants": ["donald_trump", "vladimir_putin"],
+            "evidence": ["he plans to meet with Russian President Vladimir Putin on Tuesday"],
+        }
+    ],
     "positions": [],
     "demands": [],
 }
 
 
-def fake_completion(content: str, *, finish_reason: str = "stop",
-                    prompt_tokens: int = 100, completion_tokens: int = 50) -> dict[str, Any]:
+def fake_completion(
+    content: str,
+    *,
+    finish_reason: str = "stop",
+    prompt_tokens: int = 100,
+    completion_tokens: int = 50,
+) -> dict[str, Any]:
     """A raw chat completion carrying hand-written content."""
     return {
         "id": "fake-completion",
         "object": "chat.completion",
         "created": 0,
         "model": "fake-model",
-        "choices": [{"index": 0, "finish_reason": finish_reason,
-                     "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "message": {"role": "assistant", "content": content},
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 

@@ -5,8 +5,12 @@ import pytest
 from summarizer.cache import ResponseCache, request_key
 from summarizer.errors import CacheMiss
 
-REQUEST = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.0,
-           "response_format": {"type": "json_schema", "json_schema": {"schema": {"a": 1}}}}
+REQUEST = {
+    "model": "m",
+    "messages": [{"role": "user", "content": "hi"}],
+    "temperature": 0.0,
+    "response_format": {"type": "json_schema", "json_schema": {"schema": {"a": 1}}},
+}
 RESPONSE = {"id": "x", "choices": []}
 
 

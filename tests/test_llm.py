@@ -13,13 +13,20 @@ from summarizer.llm import ModelClient
 
 from .fakes import FAKE_VALID_COMPLETION, ScriptedBackend, fake_completion, rate_limited
 
-ARTICLE = Article(text="Trump said he plans to meet with Russian President Vladimir Putin "
-                  "on Tuesday to discuss a ceasefire.")
+ARTICLE = Article(
+    text="Trump said he plans to meet with Russian President Vladimir Putin "
+    "on Tuesday to discuss a ceasefire."
+)
 
 
 def summarizer_with(backend: ScriptedBackend, tmp_path, **settings) -> Summarizer:
-    options = {"cache": "auto", "cache_dir": tmp_path, "retry_initial_wait": 0.01,
-               "retry_max_wait": 0.02, **settings}
+    options = {
+        "cache": "auto",
+        "cache_dir": tmp_path,
+        "retry_initial_wait": 0.01,
+        "retry_max_wait": 0.02,
+        **settings,
+    }
     summarizer = Summarizer(Settings(**options))
     summarizer._client = ModelClient(
         summarizer.settings, backend, ResponseCache(summarizer.settings.cache, tmp_path)
@@ -115,3 +122,13 @@ def test_async_variant_retries_too(tmp_path):
     backend = ScriptedBackend(rate_limited(), FAKE_VALID_COMPLETION)
     result = asyncio.run(summarizer_with(backend, tmp_path).asummarize(ARTICLE))
     assert len(backend.requests) == 2 and result.summary.actors
+
+
+def test_quote_not_in_the_article_is_reasked_then_kept_flagged_on_the_last_attempt(tmp_path):
+    invented = json.loads(FAKE_VALID_COMPLETION["choices"][0]["message"]["content"])
+    invented["events"][0]["evidence"] = ["Putin agreed to everything at once"]
+    backend = ScriptedBackend(*[fake_completion(json.dumps(invented))] * 2)
+    result = summarizer_with(backend, tmp_path, max_reasks=1).summarize(ARTICLE)
+    assert "Putin agreed to everything at once" in backend.requests[1]["messages"][-1]["content"]
+    assert result.summary.events[0].evidence[0].match == "none"
+    assert result.provenance.attempts == 2

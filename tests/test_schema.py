@@ -11,18 +11,44 @@ def answer(**changes: object) -> dict:
         "summary": "Trump and Putin will talk about a ceasefire.",
         "key_points": ["A call is planned.", "Fighting goes on.", "Europe offers troops."],
         "actors": [
-            {"id": "donald_trump", "name": "Donald Trump", "aliases": ["Trump"],
-             "type": "person", "role": "President", "affiliation": "United States"},
-            {"id": "vladimir_putin", "name": "Vladimir Putin", "aliases": ["Putin"],
-             "type": "person", "role": None, "affiliation": "Russia"},
+            {
+                "id": "donald_trump",
+                "name": "Donald Trump",
+                "aliases": ["Trump"],
+                "type": "person",
+                "role": "President",
+                "affiliation": "United States",
+            },
+            {
+                "id": "vladimir_putin",
+                "name": "Vladimir Putin",
+                "aliases": ["Putin"],
+                "type": "person",
+                "role": None,
+                "affiliation": "Russia",
+            },
         ],
-        "events": [{"what": "Call between the leaders", "category": "consult",
-                    "status": "planned", "when": "on Tuesday", "where": None,
-                    "participants": ["donald_trump", "vladimir_putin"],
-                    "evidence": ["he plans to meet with Russian President Vladimir Putin"]}],
+        "events": [
+            {
+                "what": "Call between the leaders",
+                "category": "consult",
+                "status": "planned",
+                "when": "on Tuesday",
+                "where": None,
+                "participants": ["donald_trump", "vladimir_putin"],
+                "evidence": ["he plans to meet with Russian President Vladimir Putin"],
+            }
+        ],
         "positions": [],
-        "demands": [{"by": "donald_trump", "of": "vladimir_putin", "what": "Support a ceasefire",
-                     "conditions": None, "evidence": ["support a 30-day ceasefire"]}],
+        "demands": [
+            {
+                "by": "donald_trump",
+                "of": "vladimir_putin",
+                "what": "Support a ceasefire",
+                "conditions": None,
+                "evidence": ["support a 30-day ceasefire"],
+            }
+        ],
     }
     base.update(changes)
     return base
@@ -78,10 +104,10 @@ def test_model_schema_bounds_every_list_and_string_and_hides_computed_fields():
     text = json.dumps(schema)
     assert '"date"' not in text  # resolved by code, never asked of the model
     assert '"start"' not in text
-    assert schema["properties"]["events"]["maxItems"] == 8
+    assert schema["properties"]["events"]["maxItems"] == 6
     event = schema["$defs"]["Event"]
     assert set(event["required"]) == set(event["properties"])
-    assert event["properties"]["evidence"]["items"]["maxLength"] == 200
+    assert event["properties"]["evidence"]["items"]["maxLength"] == 150
 
 
 def test_field_guide_covers_nested_fields_with_descriptions():
