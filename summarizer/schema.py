@@ -47,7 +47,11 @@ Name = Annotated[Text, _bound(maxLength=80)]
 Line = Annotated[Text, _bound(maxLength=160)]
 Sentence = Annotated[Text, _bound(maxLength=200)]
 Paragraph = Annotated[Text, _bound(maxLength=400)]
-ActorId = Annotated[Slug, Field(description="The id of an actor listed in `actors`.")]
+# The model refers to actors by name (small models mangle invented ids); validation turns
+# each reference into the actor's id, so the stored summary refers by id.
+ActorRef = Annotated[
+    Name, Field(description="An actor's name exactly as written in `actors[].name`.")
+]
 
 ActorType = Literal[
     "person", "state", "organisation", "armed_group", "international_body", "media", "other"
@@ -121,10 +125,9 @@ EvidenceList = Annotated[
 class Actor(_Answer):
     """A person, state, organisation or group that acts or speaks in the article."""
 
-    id: Annotated[
-        Slug,
-        Field(description="Short lowercase slug, unique in this answer, e.g. `vladimir_putin`."),
-    ]
+    id: SkipJsonSchema[str] = Field(
+        default="", description="Slug of the name, unique in the summary; assigned by code."
+    )
     name: Annotated[
         Name,
         Field(
@@ -156,7 +159,7 @@ class Actor(_Answer):
 class Position(_Answer):
     """A stance an actor takes on a topic."""
 
-    actor: ActorId
+    actor: ActorRef
     topic: Annotated[Label, Field(description="What the stance is about.")]
     stance: Annotated[Sentence, Field(description="The actor's stance, in one sentence.")]
     evidence: EvidenceList
@@ -165,9 +168,9 @@ class Position(_Answer):
 class Demand(_Answer):
     """Something an actor demands, requests or insists on."""
 
-    by: ActorId = Field(description="The id of the actor who makes the demand.")
-    of: ActorId | None = Field(
-        default=None, description="The id of the actor the demand is made of, or null if none."
+    by: ActorRef = Field(description="Name of the actor who makes the demand.")
+    of: ActorRef | None = Field(
+        default=None, description="Name of the actor the demand is made of, or null if none."
     )
     what: Annotated[Sentence, Field(description="What is demanded.")]
     conditions: Line | None = Field(
@@ -205,10 +208,10 @@ class Event(_Answer):
         ),
     )
     where: Label | None = Field(default=None, description="Place, else null.")
-    participants: list[ActorId] = Field(
+    participants: list[ActorRef] = Field(
         default_factory=list,
         json_schema_extra={"maxItems": 5},
-        description="Ids of the actors taking part.",
+        description="Names of the actors taking part, as written in `actors[].name`.",
     )
     evidence: EvidenceList
 
@@ -256,6 +259,7 @@ class ArticleSummary(_Answer):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> ArticleSummary:
+        self._assign_ids()
         ids = [actor.id for actor in self.actors]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
@@ -280,19 +284,33 @@ class ArticleSummary(_Answer):
             event.participants = list(dict.fromkeys(resolve(p) for p in event.participants))
         if unknown:
             raise ValueError(
-                "these references name no actor in `actors`: "
-                f"{', '.join(sorted(set(unknown)))}; use an actor id, or add the actor"
+                "these names are not in `actors`: "
+                f"{', '.join(sorted(set(unknown)))}; use a name from `actors[].name`, "
+                "or add the actor"
             )
         check = answer_check.get()
         if check is not None:
             check(self)
         return self
 
+    def _assign_ids(self) -> None:
+        """Give each actor without an id the slug of its name, made unique."""
+        taken = {actor.id for actor in self.actors if actor.id}
+        for actor in self.actors:
+            if actor.id:
+                continue
+            base = _slug(actor.name) or "actor"
+            candidate, number = base, 2
+            while candidate in taken:
+                candidate, number = f"{base}_{number}", number + 1
+            actor.id = candidate
+            taken.add(candidate)
+
     def _reference_lookup(self) -> dict[str, str]:
         """Map ids, and slugs of names and aliases, to actor ids.
 
-        Small models often refer to `trump` when the id is `donald_trump`; a reference
-        that names exactly one actor is repaired rather than sent back to the model.
+        A reference by alias (`Trump` for `Donald Trump`) that names exactly one actor is
+        accepted rather than sent back to the model.
         """
         lookup: dict[str, str] = {}
         ambiguous: set[str] = set()

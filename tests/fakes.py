@@ -39,7 +39,7 @@ FAKE_VALID_ANSWER: dict[str, Any] = {
             "status": "planned",
             "when": "on Tuesday",
             "where": None,
-            "participants": ["donald_trump", "vladimir_putin"],
+            "participants": ["Donald Trump", "Vladimir Putin"],
             "evidence": ["he plans to meet with Russian President Vladimir Putin on Tuesday"],
         }
     ],

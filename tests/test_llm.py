@@ -62,10 +62,10 @@ def test_invalid_json_is_reasked_with_the_error_then_valid(tmp_path):
 
 def test_unknown_actor_reference_is_reasked_naming_it(tmp_path):
     wrong = json.loads(FAKE_VALID_COMPLETION["choices"][0]["message"]["content"])
-    wrong["events"][0]["participants"] = ["emmanuel_macron"]
+    wrong["events"][0]["participants"] = ["Emmanuel Macron"]
     backend = ScriptedBackend(fake_completion(json.dumps(wrong)), FAKE_VALID_COMPLETION)
     summarizer_with(backend, tmp_path).summarize(ARTICLE)
-    assert "emmanuel_macron" in backend.requests[1]["messages"][-1]["content"]
+    assert "Emmanuel Macron" in backend.requests[1]["messages"][-1]["content"]
 
 
 def test_exhausted_reasks_raise_one_clear_error_with_attempts_and_usage(tmp_path):

@@ -44,7 +44,7 @@ def test_missing_variable_fails_loudly():
 
 def test_system_prompt_lists_every_field_and_is_stable():
     prompt = system_prompt()
-    for path in ("actors[].id", "events[].status", "demands[].of", "positions[].stance"):
+    for path in ("actors[].name", "events[].status", "demands[].of", "positions[].stance"):
         assert f"`{path}`" in prompt
     assert len(templates_hash()) == 16
     assert (template_dir() / "summarize.system.j2").is_file()

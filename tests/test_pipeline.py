@@ -1,0 +1,58 @@
+"""The seed article, replayed from a fixture recorded with the embedded model."""
+
+import pytest
+
+from summarizer import Summarizer
+
+from .conftest import RECORDING
+
+
+@pytest.fixture(scope="module")
+def seed_result(request):
+    article = request.getfixturevalue("seed_article")
+    return Summarizer().summarize(article)
+
+
+def test_seed_names_putin_and_trump_as_people(seed_result):
+    people = [a for a in seed_result.summary.actors if a.type == "person"]
+    names = " | ".join(" ".join([a.name, *a.aliases]) for a in people)
+    assert "Putin" in names and "Trump" in names
+
+
+def test_seed_has_the_planned_trump_putin_call(seed_result):
+    summary = seed_result.summary
+    ids = {a.id: a.name for a in summary.actors}
+    planned = [
+        e
+        for e in summary.events
+        if e.status == "planned"
+        and any("Putin" in ids[p] for p in e.participants)
+        and any("Trump" in ids[p] for p in e.participants)
+    ]
+    assert planned, [e.what for e in summary.events]
+
+
+def test_seed_result_envelope(seed_result):
+    p = seed_result.provenance
+    assert p.model.startswith("local:") and p.backend == "local"
+    assert p.cache_hit or RECORDING
+    assert p.attempts >= 1
+    assert p.usage.completion_tokens > 0
+    assert len(p.input_hash) == 16 and len(p.prompt_hash) == 16
+    assert seed_result.article.published.isoformat() == "2025-03-17"
+
+
+def test_seed_evidence_offsets_slice_back_to_the_article(seed_result):
+    text = seed_result.article.text
+    located = [e for _, _, e in seed_result.summary.evidence() if e.match != "none"]
+    assert located
+    for evidence in located:
+        assert 0 <= evidence.start < evidence.end <= len(text)
+        if evidence.match == "exact":
+            assert text[evidence.start : evidence.end] == evidence.quote
+
+
+def test_seed_relative_dates_resolve_against_publication(seed_result):
+    for event in seed_result.summary.events:
+        if event.when and "tuesday" in event.when.lower() and event.status == "planned":
+            assert event.date.isoformat() == "2025-03-18"
