@@ -2,15 +2,19 @@
 
 import pytest
 
-from summarizer import Summarizer
+from summarizer import Summarizer, SummaryResult
 
 from .conftest import RECORDING
 
+_results: dict[str, SummaryResult] = {}
 
-@pytest.fixture(scope="module")
-def seed_result(request):
-    article = request.getfixturevalue("seed_article")
-    return Summarizer().summarize(article)
+
+@pytest.fixture
+def seed_result(seed_article) -> SummaryResult:
+    # One summarisation shared by the tests below (in record mode it is one model run).
+    if "seed" not in _results:
+        _results["seed"] = Summarizer().summarize(seed_article)
+    return _results["seed"]
 
 
 def test_seed_names_putin_and_trump_as_people(seed_result):
