@@ -102,6 +102,13 @@ def cli(verbose: bool) -> None:
     help="Tokens the model reads; longer articles are split into parts.",
 )
 @click.option("--concurrency", type=int, help="Articles summarised at once (default 4).")
+@click.option(
+    "--drop-ungrounded",
+    is_flag=True,
+    default=None,
+    help="Drop events, positions and demands none of whose quotes is found in the article "
+    "(default: keep them, flagged; env SUMMARIZER_DROP_UNGROUNDED).",
+)
 @click.option("--title", help="Article title, when it cannot be read from the input.")
 @click.option(
     "--published",

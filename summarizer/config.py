@@ -91,6 +91,13 @@ class Settings(BaseSettings):
         default=None, ge=1, description="CPU threads for the local model. Unset: all cores."
     )
     concurrency: int = Field(default=4, ge=1, le=256, description="Articles in flight at once.")
+    drop_ungrounded: bool = Field(
+        default=False,
+        description=(
+            "Drop events, positions and demands none of whose quotes is found in the article "
+            "(default: keep them, flagged `grounded: false`)."
+        ),
+    )
 
     @classmethod
     def settings_customise_sources(

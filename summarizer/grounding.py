@@ -1,4 +1,11 @@
-"""Locating evidence quotes in the article text: offsets and match kind, computed by code."""
+"""Grounding a summary in its article: where each quote is, and what the text does not bear out.
+
+Offsets and match kinds are computed here, after the answer, never asked of the model. A
+quote is looked for verbatim, then after normalising spacing, quote marks, dashes and case,
+then fuzzily. An event, position or demand none of whose quotes is found is ungrounded:
+kept and flagged, or dropped by option. An actor whose name and aliases do not occur in
+the text is flagged too.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from .schema import ArticleSummary, Evidence, MatchKind
+from .schema import ArticleSummary, Demand, Event, Evidence, Grounding, MatchKind, Position
 
 FUZZY_THRESHOLD = 85.0
 _QUOTE_MARKS = str.maketrans(
@@ -51,19 +58,19 @@ class SourceText:
                     continue
                 char = " "
             previous_space = char == " "
-            characters.append(char.lower())
+            characters.append(_lower(char))
             self._origin.append(index)
         self.normalized = "".join(characters)
 
     def locate(self, quote: str) -> Span | None:
         """Find a quote exactly, then normalised (spacing, quotes, dashes, case), then fuzzily."""
-        quote = quote.strip().strip("\"'“”‘’").strip()
-        if not quote:
-            return None
-        start = self.text.find(quote)
+        start = self.text.find(quote) if quote else -1
         if start >= 0:
             return Span(start, start + len(quote), "exact")
-        needle = _normalize(quote)
+        # Quote marks around the whole quote are the model's, not the article's.
+        needle = _normalize(quote.strip().strip("\"'“”‘’„`").strip())
+        if not needle:
+            return None
         start = self.normalized.find(needle)
         if start >= 0:
             return self._span(start, start + len(needle), "normalized")
@@ -77,7 +84,19 @@ class SourceText:
         )
         if alignment is None:
             return None
-        return self._span(alignment.dest_start, alignment.dest_end, "fuzzy")
+        start, end = alignment.dest_start, alignment.dest_end
+        # Widen to whole words, so a highlight never starts or ends inside a word.
+        while (
+            start > 0 and self.normalized[start - 1].isalnum() and self.normalized[start].isalnum()
+        ):
+            start -= 1
+        while (
+            end < len(self.normalized)
+            and self.normalized[end].isalnum()
+            and self.normalized[end - 1].isalnum()
+        ):
+            end += 1
+        return self._span(start, end, "fuzzy")
 
     def _span(self, start: int, end: int, kind: MatchKind) -> Span:
         return Span(self._origin[start], self._origin[end - 1] + 1, kind)
@@ -91,15 +110,55 @@ class SourceText:
         )
 
 
+def _lower(char: str) -> str:
+    # A few characters lower to two ("İ"); they stay as they are, so offsets map one to one.
+    lowered = char.lower()
+    return lowered if len(lowered) == 1 else char
+
+
 def _normalize(text: str) -> str:
-    return " ".join(text.translate(_QUOTE_MARKS).split()).lower()
+    return "".join(map(_lower, " ".join(text.translate(_QUOTE_MARKS).split())))
 
 
-def ground(summary: ArticleSummary, text: str) -> None:
-    """Set offsets and match kind on every evidence item of the summary, in place."""
+def ground(summary: ArticleSummary, text: str, *, drop_ungrounded: bool = False) -> Grounding:
+    """Ground a summary in its article text, in place, and measure how well it is grounded.
+
+    Sets offsets and match kind on every evidence quote, `grounded` on every event,
+    position and demand, and `mentioned` on every actor. With `drop_ungrounded`, items
+    none of whose quotes is found are removed. The figures count what the model gave,
+    before any drop.
+    """
     source = SourceText(text)
-    for _, _, evidence in summary.evidence():
+    quotes = [evidence for _, _, evidence in summary.evidence()]
+    for evidence in quotes:
         locate_evidence(source, evidence)
+    kinds = [evidence.match for evidence in quotes]
+    items: list[Event | Position | Demand] = [*summary.events, *summary.positions, *summary.demands]
+    for item in items:
+        item.grounded = any(evidence.match != "none" for evidence in item.evidence)
+    ungrounded = sum(1 for item in items if not item.grounded)
+    if drop_ungrounded and ungrounded:
+        summary.events = [event for event in summary.events if event.grounded]
+        summary.positions = [position for position in summary.positions if position.grounded]
+        summary.demands = [demand for demand in summary.demands if demand.grounded]
+    for actor in summary.actors:
+        actor.mentioned = any(source.mentions(label) for label in (actor.name, *actor.aliases))
+
+    def share(kind: MatchKind) -> float:
+        return round(kinds.count(kind) / len(kinds), 4) if kinds else 0.0
+
+    return Grounding(
+        quotes=len(kinds),
+        exact=share("exact"),
+        normalized=share("normalized"),
+        fuzzy=share("fuzzy"),
+        none=share("none"),
+        items=len(items),
+        ungrounded_items=ungrounded,
+        dropped_items=ungrounded if drop_ungrounded else 0,
+        actors=len(summary.actors),
+        unmentioned_actors=[actor.id for actor in summary.actors if not actor.mentioned],
+    )
 
 
 def locate_evidence(source: SourceText, evidence: Evidence) -> None:

@@ -176,7 +176,7 @@ class Summarizer:
             event.date = dates.resolve(
                 event.when, article.published, planned=event.status == "planned"
             )
-        ground(summary, article.text)
+        grounding = ground(summary, article.text, drop_ungrounded=self.settings.drop_ungrounded)
         backend = self.client.backend
         return SummaryResult(
             article=article.info,
@@ -193,6 +193,7 @@ class Summarizer:
                 seconds=round(time.perf_counter() - started, 3),
                 created=dt.datetime.now(dt.UTC),
             ),
+            grounding=grounding,
         )
 
 

@@ -154,6 +154,10 @@ class Actor(_Answer):
     affiliation: Label | None = Field(
         default=None, description="Country or organisation the actor belongs to, else null."
     )
+    mentioned: SkipJsonSchema[bool | None] = Field(
+        default=None,
+        description="Whether the name or an alias occurs in the article; checked by code.",
+    )
 
 
 class Position(_Answer):
@@ -163,6 +167,9 @@ class Position(_Answer):
     topic: Annotated[Label, Field(description="What the stance is about.")]
     stance: Annotated[Sentence, Field(description="The actor's stance, in one sentence.")]
     evidence: EvidenceList
+    grounded: SkipJsonSchema[bool | None] = Field(
+        default=None, description="Whether any evidence quote was found in the article; by code."
+    )
 
 
 class Demand(_Answer):
@@ -177,6 +184,9 @@ class Demand(_Answer):
         default=None, description="Conditions attached to the demand if stated, else null."
     )
     evidence: EvidenceList
+    grounded: SkipJsonSchema[bool | None] = Field(
+        default=None, description="Whether any evidence quote was found in the article; by code."
+    )
 
 
 class Event(_Answer):
@@ -214,6 +224,9 @@ class Event(_Answer):
         description="Names of the actors taking part, as written in `actors[].name`.",
     )
     evidence: EvidenceList
+    grounded: SkipJsonSchema[bool | None] = Field(
+        default=None, description="Whether any evidence quote was found in the article; by code."
+    )
 
 
 # Set by the pipeline around a model call: checks that need the article (are the quotes in
@@ -385,12 +398,36 @@ class ArticleInfo(BaseModel):
     )
 
 
+class Grounding(BaseModel):
+    """How much of a summary the article bears out, measured by code after the answer."""
+
+    quotes: int = Field(default=0, description="Evidence quotes the model gave.")
+    exact: float = Field(default=0.0, description="Share of quotes found verbatim.")
+    normalized: float = Field(
+        default=0.0, description="Share found after normalising spacing, quotes, dashes, case."
+    )
+    fuzzy: float = Field(default=0.0, description="Share found only by fuzzy matching.")
+    none: float = Field(default=0.0, description="Share not found in the article.")
+    items: int = Field(default=0, description="Events, positions and demands the model gave.")
+    ungrounded_items: int = Field(
+        default=0, description="Items none of whose quotes was found (kept flagged, or dropped)."
+    )
+    dropped_items: int = Field(default=0, description="Ungrounded items dropped by option.")
+    actors: int = Field(default=0, description="Actors listed.")
+    unmentioned_actors: list[str] = Field(
+        default_factory=list, description="Ids of actors whose names are not in the text."
+    )
+
+
 class SummaryResult(BaseModel):
     """The envelope: the summary, the article it is about, and its provenance."""
 
     article: ArticleInfo
     summary: ArticleSummary
     provenance: Provenance
+    grounding: Grounding | None = Field(
+        default=None, description="Groundedness of the summary in the article text."
+    )
 
 
 def field_guide(model: type[BaseModel]) -> list[tuple[str, str]]:
