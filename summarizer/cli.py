@@ -213,3 +213,8 @@ def clear(cache_dir: Path | None) -> None:
 def main() -> None:
     """Entry point of the console script."""
     cli(prog_name="summarizer")
+
+
+from .eval.cli import eval_command as _eval  # noqa: E402
+
+cli.add_command(_eval, name="eval")

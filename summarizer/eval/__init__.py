@@ -1,0 +1,5 @@
+"""Scoring summaries against gold annotations: `summarizer eval GOLD`.
+
+gold: loading our JSONL gold set and the WikiEvents dev set; score: matching and
+precision / recall / F1; report: the table and the JSON record; cli: the click command.
+"""

@@ -1,0 +1,88 @@
+"""The `summarizer eval` command.
+
+Only click and the standard library are imported at module level, so `summarizer --help`
+stays fast; the rest of the package loads when the command runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+@click.command()
+@click.argument("gold", type=click.Path(exists=True, path_type=Path))
+@click.option("--id", "ids", multiple=True, help="Score only this article (repeatable).")
+@click.option(
+    "--shortest", type=int, help="Score only the N shortest articles (a cheap, fixed subset)."
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the scores as JSON to this file (`-` for standard output).",
+)
+@click.option("--per-article", is_flag=True, help="Add one row per article to the table.")
+@click.option("-m", "--model", help="Model to evaluate (as for `summarize`).")
+@click.option("--base-url", help="OpenAI-compatible endpoint URL.")
+@click.option(
+    "--cache",
+    type=click.Choice(["off", "auto", "replay", "record"]),
+    help="Response cache mode (as for `summarize`).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(path_type=Path),
+    help="Folder of cached responses; keep evaluation runs outside the repository.",
+)
+@click.option("--max-reasks", type=int, help="Re-asks after an invalid answer.")
+@click.option("--concurrency", type=int, help="Articles summarised at once.")
+def eval_command(
+    gold: Path,
+    ids: tuple[str, ...],
+    shortest: int | None,
+    json_path: Path | None,
+    per_article: bool,
+    **options: Any,
+) -> None:
+    """Score summaries against a gold set: actors, events, demands, grounding, cost.
+
+    GOLD is our JSONL gold set (gold/gold.jsonl) or a WikiEvents folder
+    (../shared/eval/wikievents-dev). Prints precision, recall and F1 per category, the share
+    of evidence quotes found in the articles, and tokens and seconds per article.
+    """
+    from ..errors import InputError
+    from ..pipeline import Summarizer
+    from ..prompts import templates_hash
+    from .gold import load_gold
+    from .report import as_json, table
+    from .run import evaluate, select
+
+    golds = select(load_gold(gold), ids=ids, shortest=shortest)
+    if not golds:
+        raise InputError(f"no gold article selected from {gold}")
+    summarizer = Summarizer(**options)
+
+    def progress(score: Any) -> None:
+        outcome = f"error: {score.error}" if score.error else f"{score.seconds:.1f}s"
+        click.echo(f"scored {score.id} ({outcome})", err=True)
+
+    scores = evaluate(golds, summarizer, on_done=progress)
+    click.echo(table(scores, per_article=per_article), nl=False)
+    if json_path is not None:
+        record = as_json(
+            scores,
+            gold=str(gold),
+            model=summarizer.client.backend.model,
+            prompt_hash=templates_hash(),
+        )
+        text = json.dumps(record, indent=2) + "\n"
+        if str(json_path) == "-":
+            click.echo(text, nl=False)
+        else:
+            json_path.write_text(text, encoding="utf-8")
+    if all(score.error is not None for score in scores):
+        raise click.ClickException(f"no article could be summarised: {scores[0].error}")

@@ -1,0 +1,109 @@
+"""The evaluation table (plain text, for people) and its JSON record (for tracking)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from .score import CATEGORIES, ArticleScore, Counts, Groundedness, totals
+
+
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _counts_json(counts: Counts) -> dict[str, Any]:
+    return {
+        **asdict(counts),
+        "precision": counts.precision,
+        "recall": counts.recall,
+        "f1": counts.f1,
+    }
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _summarised(scores: Sequence[ArticleScore]) -> list[ArticleScore]:
+    return [score for score in scores if score.error is None]
+
+
+def table(scores: Sequence[ArticleScore], *, per_article: bool = False) -> str:
+    """The scores as an aligned text table, totals first, optionally one row per article."""
+    summed = totals(scores)
+    done = _summarised(scores)
+    grounding = sum((s.grounding for s in done), Groundedness())
+    lines = [f"{'':10} {'P':>5} {'R':>5} {'F1':>5} {'tp':>4} {'fp':>4} {'fn':>4}"]
+    for name in CATEGORIES:
+        c = summed[name]
+        lines.append(
+            f"{name:10} {_figure(c.precision):>5} {_figure(c.recall):>5} {_figure(c.f1):>5} "
+            f"{c.tp:>4} {c.fp:>4} {c.fn:>4}"
+        )
+    lines += [
+        "",
+        f"grounded quotes   {_figure(grounding.rate)} ({grounding.located}/{grounding.total}: "
+        f"{grounding.exact} exact, {grounding.normalized} normalized, {grounding.fuzzy} fuzzy)",
+        f"grounded items    {_figure(grounding.item_rate)} "
+        f"({grounding.grounded_items}/{grounding.items} with a quote found)",
+        f"articles          {len(done)}/{len(scores)} summarised"
+        + (f", {sum(s.cache_hit for s in done)} from the cache" if done else ""),
+        f"tokens/article    {_mean([s.prompt_tokens for s in done]):.0f} prompt + "
+        f"{_mean([s.completion_tokens for s in done]):.0f} output",
+        f"seconds/article   {_mean([s.seconds for s in done]):.1f}",
+    ]
+    if per_article:
+        lines += ["", f"{'article':34} {'actors':>8} {'events':>8} {'demands':>8} {'quotes':>7}"]
+        for s in scores:
+            if s.error is not None:
+                lines.append(f"{s.id[:34]:34} error: {s.error}")
+                continue
+            cells = [f"{s.counts[n].tp}/{s.counts[n].tp + s.counts[n].fn}" for n in CATEGORIES]
+            quotes = f"{s.grounding.located}/{s.grounding.total}"
+            lines.append(f"{s.id[:34]:34} {cells[0]:>8} {cells[1]:>8} {cells[2]:>8} {quotes:>7}")
+        lines.append("(found/expected per category; quotes located/total)")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(
+    scores: Sequence[ArticleScore], *, gold: str, model: str | None, prompt_hash: str | None
+) -> dict[str, Any]:
+    """A JSON-ready record of one evaluation run: totals and every article."""
+    summed = totals(scores)
+    done = _summarised(scores)
+    grounding = sum((s.grounding for s in done), Groundedness())
+    return {
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "gold": gold,
+        "model": model,
+        "prompt_hash": prompt_hash,
+        "totals": {
+            **{name: _counts_json(summed[name]) for name in CATEGORIES},
+            "grounding": {
+                **asdict(grounding),
+                "rate": grounding.rate,
+                "item_rate": grounding.item_rate,
+            },
+            "articles": len(scores),
+            "failed": len(scores) - len(done),
+            "prompt_tokens_per_article": _mean([s.prompt_tokens for s in done]),
+            "completion_tokens_per_article": _mean([s.completion_tokens for s in done]),
+            "seconds_per_article": _mean([s.seconds for s in done]),
+        },
+        "articles": [
+            {
+                "id": s.id,
+                "error": s.error,
+                **{name: _counts_json(s.counts[name]) for name in CATEGORIES},
+                "grounding": asdict(s.grounding),
+                "prompt_tokens": s.prompt_tokens,
+                "completion_tokens": s.completion_tokens,
+                "seconds": s.seconds,
+                "cache_hit": s.cache_hit,
+            }
+            for s in scores
+        ],
+    }

@@ -1,0 +1,360 @@
+"""Matching a summary against gold annotations, and precision / recall / F1.
+
+Every category is matched one-to-one and greedily, best pair first. A prediction matched to
+a required gold item is a true positive; one matched to an optional item counts neither
+way; one left unmatched is a false positive; a required gold item left unmatched is a false
+negative.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from rapidfuzz import fuzz
+
+from ..schema import ArticleSummary, Demand, Event, Evidence
+from .gold import GoldArticle, GoldDemand, GoldEvent
+
+NAME_THRESHOLD = 85.0
+DESCRIPTION_THRESHOLD = 70.0
+CATEGORIES = ("actors", "events", "demands")
+# Words too common to identify an actor on their own ("Russian forces" is not "forces").
+_GENERIC = frozenset(
+    {
+        "the",
+        "of",
+        "and",
+        "a",
+        "an",
+        "forces",
+        "force",
+        "government",
+        "president",
+        "minister",
+        "ministry",
+        "council",
+        "union",
+        "group",
+        "people",
+        "party",
+        "officials",
+        "official",
+        "police",
+        "army",
+        "military",
+        "state",
+        "states",
+        "city",
+        "province",
+        "region",
+        "court",
+        "spokesperson",
+        "leader",
+        "troops",
+    }
+)
+_STOPWORDS = frozenset(
+    {"the", "a", "an", "of", "in", "on", "to", "and", "for", "with", "by", "at", "from"}
+)
+_PUNCTUATION = re.compile(r"[^\w\s]")
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ied", "ies", "ed", "es", "s")
+
+P = TypeVar("P")
+G = TypeVar("G")
+
+
+@dataclass
+class Counts:
+    """True positives, false positives and false negatives of one category."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(self.tp + other.tp, self.fp + other.fp, self.fn + other.fn)
+
+    @property
+    def precision(self) -> float | None:
+        """Share of predictions that are right; None when nothing was predicted."""
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        """Share of required gold items found; None when nothing was expected."""
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def f1(self) -> float | None:
+        """Harmonic mean of precision and recall; None when nothing was expected or predicted."""
+        if self.tp == 0:
+            return 0.0 if self.fp or self.fn else None
+        p, r = self.tp / (self.tp + self.fp), self.tp / (self.tp + self.fn)
+        return 2 * p * r / (p + r)
+
+
+@dataclass
+class Groundedness:
+    """How many evidence quotes were found in the article, by kind of match."""
+
+    total: int = 0
+    exact: int = 0
+    normalized: int = 0
+    fuzzy: int = 0
+    items: int = 0
+    grounded_items: int = 0
+
+    def __add__(self, other: Groundedness) -> Groundedness:
+        return Groundedness(
+            self.total + other.total,
+            self.exact + other.exact,
+            self.normalized + other.normalized,
+            self.fuzzy + other.fuzzy,
+            self.items + other.items,
+            self.grounded_items + other.grounded_items,
+        )
+
+    @property
+    def located(self) -> int:
+        """Quotes found at all (exactly, normalised or fuzzily)."""
+        return self.exact + self.normalized + self.fuzzy
+
+    @property
+    def item_rate(self) -> float | None:
+        """Share of events, positions and demands with at least one quote found."""
+        return self.grounded_items / self.items if self.items else None
+
+    @property
+    def rate(self) -> float | None:
+        """Share of quotes found in the article; None without quotes."""
+        return self.located / self.total if self.total else None
+
+
+@dataclass
+class ArticleScore:
+    """The score of one article's summary (or the error it ended with)."""
+
+    id: str
+    counts: dict[str, Counts] = field(default_factory=lambda: {c: Counts() for c in CATEGORIES})
+    grounding: Groundedness = field(default_factory=Groundedness)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    cache_hit: bool = False
+    error: str | None = None
+
+
+def normalize_name(name: str) -> str:
+    """Lower case, no punctuation, no leading article: `The Kremlin` -> `kremlin`."""
+    text = _PUNCTUATION.sub(" ", name.replace("’", "'").replace("'s ", " ").lower())
+    words = text.split()
+    if words[:1] == ["the"]:
+        words = words[1:]
+    return " ".join(words)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """0-100: edit similarity, or 95 when one name's words are a distinctive part of the other's.
+
+    `Putin` matches `Vladimir Putin`; `forces` does not match `Russian forces`.
+    """
+    left, right = normalize_name(a), normalize_name(b)
+    if not left or not right:
+        return 0.0
+    if left == right:
+        return 100.0
+    score = fuzz.ratio(left, right)
+    small, large = sorted((set(left.split()), set(right.split())), key=len)
+    if small <= large and any(len(w) >= 3 and w not in _GENERIC for w in small):
+        score = max(score, 95.0)
+    return float(score)
+
+
+def best_name_similarity(names: Sequence[str], others: Sequence[str]) -> float:
+    """The best similarity between any name of one actor and any of another."""
+    return max((name_similarity(a, b) for a in names for b in others), default=0.0)
+
+
+def _stem(word: str) -> str:
+    word = word.lower()
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def mentions_word(text: str, words: Sequence[str]) -> bool:
+    """Whether any content word of `words` occurs in `text`, comparing crude stems."""
+    stems = {
+        _stem(w)
+        for phrase in words
+        for w in _PUNCTUATION.sub(" ", phrase).split()
+        if w.lower() not in _STOPWORDS and len(w) >= 3
+    }
+    tokens = [_stem(t) for t in _PUNCTUATION.sub(" ", text).split()]
+    return any(t == s or (len(s) >= 4 and t.startswith(s)) for s in stems for t in tokens)
+
+
+def _overlaps(evidence: Sequence[Evidence], span: tuple[int, int] | None) -> list[Evidence]:
+    if span is None:
+        return []
+    return [
+        e
+        for e in evidence
+        if e.start is not None and e.end is not None and e.start < span[1] and span[0] < e.end
+    ]
+
+
+def match(
+    predictions: Sequence[P],
+    golds: Sequence[G],
+    score: Callable[[P, G], float | None],
+    optional: Callable[[G], bool],
+) -> Counts:
+    """Match one-to-one, best pair first, and count the outcome."""
+    pairs = [
+        (value, not optional(gold), i, j)
+        for i, prediction in enumerate(predictions)
+        for j, gold in enumerate(golds)
+        if (value := score(prediction, gold)) is not None
+    ]
+    pairs.sort(key=lambda pair: (pair[0], pair[1]), reverse=True)
+    used_predictions: set[int] = set()
+    used_golds: set[int] = set()
+    counts = Counts()
+    for _, required, i, j in pairs:
+        if i in used_predictions or j in used_golds:
+            continue
+        used_predictions.add(i)
+        used_golds.add(j)
+        counts.tp += required
+    counts.fp = len(predictions) - len(used_predictions)
+    counts.fn = sum(1 for j, gold in enumerate(golds) if j not in used_golds and not optional(gold))
+    return counts
+
+
+class _Scorer:
+    """Scores one summary against one gold article."""
+
+    def __init__(self, summary: ArticleSummary, gold: GoldArticle) -> None:
+        self.summary = summary
+        self.gold = gold
+        self.names = {a.id: [a.name, *a.aliases] for a in summary.actors}
+
+    def actors(self) -> Counts:
+        def score(predicted: list[str], gold_names: list[str]) -> float | None:
+            value = best_name_similarity(predicted, gold_names)
+            return value if value >= NAME_THRESHOLD else None
+
+        return match(
+            list(self.names.values()),
+            self.gold.actors,
+            lambda p, g: score(p, g.names),
+            lambda g: g.optional,
+        )
+
+    def _refers(self, actor_ids: Sequence[str | None], gold_names: Sequence[str]) -> int:
+        """How many of the gold actors some predicted actor refers to."""
+        found = 0
+        for gold_name in gold_names:
+            names = self.gold.lookup(gold_name)
+            if any(
+                best_name_similarity(self.names.get(i, [i]), names) >= NAME_THRESHOLD
+                for i in actor_ids
+                if i is not None
+            ):
+                found += 1
+        return found
+
+    def event_score(self, event: Event, gold: GoldEvent) -> float | None:
+        said = mentions_word(event.what, gold.triggers) or (
+            gold.description is not None
+            and fuzz.token_set_ratio(event.what.lower(), gold.description.lower())
+            >= DESCRIPTION_THRESHOLD
+        )
+        if not said:
+            said = any(
+                mentions_word(e.quote, gold.triggers) for e in _overlaps(event.evidence, gold.span)
+            )
+        if not said:
+            return None
+        if not gold.participants:
+            return 1.0
+        shared = self._refers(event.participants, gold.participants)
+        return 1.0 + shared / len(gold.participants) if shared else None
+
+    def demand_score(self, demand: Demand, gold: GoldDemand) -> float | None:
+        if gold.by and not self._refers([demand.by], gold.by):
+            return None
+        if gold.of and not self._refers([demand.of], gold.of):
+            return None
+        content = f"{demand.what} {demand.conditions or ''}"
+        about = (
+            (not gold.what and not gold.keywords)
+            or mentions_word(content, gold.keywords)
+            or (
+                gold.what is not None
+                and fuzz.token_set_ratio(content.lower(), gold.what.lower())
+                >= DESCRIPTION_THRESHOLD
+            )
+            or bool(_overlaps(demand.evidence, gold.span))
+        )
+        return 1.0 if about else None
+
+    def grounding(self) -> Groundedness:
+        found = Groundedness()
+        for _, _, evidence in self.summary.evidence():
+            found.total += 1
+            if evidence.match == "exact":
+                found.exact += 1
+            elif evidence.match == "normalized":
+                found.normalized += 1
+            elif evidence.match == "fuzzy":
+                found.fuzzy += 1
+        for group in (self.summary.events, self.summary.positions, self.summary.demands):
+            for item in group:
+                found.items += 1
+                found.grounded_items += any(e.match not in (None, "none") for e in item.evidence)
+        return found
+
+
+def score_summary(summary: ArticleSummary, gold: GoldArticle) -> ArticleScore:
+    """Score one summary against its gold article."""
+    scorer = _Scorer(summary, gold)
+    return ArticleScore(
+        id=gold.id,
+        counts={
+            "actors": scorer.actors(),
+            "events": match(summary.events, gold.events, scorer.event_score, _is_optional),
+            "demands": match(summary.demands, gold.demands, scorer.demand_score, _is_optional),
+        },
+        grounding=scorer.grounding(),
+    )
+
+
+def score_failure(gold: GoldArticle, error: str) -> ArticleScore:
+    """A summary that failed: every required gold item is missed."""
+    return ArticleScore(
+        id=gold.id,
+        counts={
+            name: Counts(fn=sum(1 for item in getattr(gold, name) if not item.optional))
+            for name in CATEGORIES
+        },
+        error=error,
+    )
+
+
+def _is_optional(gold: GoldEvent | GoldDemand) -> bool:
+    return gold.optional
+
+
+def totals(scores: Sequence[ArticleScore]) -> dict[str, Counts]:
+    """Counts summed over articles (micro-averaging)."""
+    summed = {name: Counts() for name in CATEGORIES}
+    for score in scores:
+        for name in CATEGORIES:
+            summed[name] = summed[name] + score.counts[name]
+    return summed

@@ -1,0 +1,334 @@
+"""The evaluation: gold loading, matching, scores, the table and the `eval` command.
+
+The scorer is tested on small articles and summaries written by hand for these tests (they
+are inputs to a pure function, not model answers); the command replays the seed fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from summarizer.cli import cli
+from summarizer.errors import InputError
+from summarizer.eval.gold import GoldArticle, load_gold, load_jsonl, load_wikievents
+from summarizer.eval.report import as_json, table
+from summarizer.eval.score import (
+    Counts,
+    match,
+    mentions_word,
+    name_similarity,
+    score_failure,
+    score_summary,
+)
+from summarizer.grounding import ground
+from summarizer.schema import ArticleSummary
+
+from .conftest import ROOT
+
+WIKIEVENTS = Path("/work/shared/eval/wikievents-dev")
+
+TEXT = (
+    "Governor Rosa Imari demanded on Tuesday that Kessel release more water from the dam. "
+    "Kessel's minister Piet Lorne rejected the demand. "
+    "Talks are planned for Friday."
+)
+
+
+def hand_written_summary(**changes: object) -> ArticleSummary:
+    """A summary written by hand for the scorer tests, grounded in TEXT."""
+    answer: dict[str, object] = {
+        "summary": "Alden asks Kessel for water; Kessel refuses.",
+        "key_points": ["A demand.", "A refusal.", "Talks."],
+        "actors": [
+            {"name": "Rosa Imari", "aliases": ["Imari"], "type": "person"},
+            {"name": "Piet Lorne", "type": "person"},
+            {"name": "Kessel", "type": "state"},
+            {"name": "Dam Operators", "type": "organisation"},
+        ],
+        "events": [
+            {
+                "what": "Lorne rejects the water demand",
+                "category": "reject",
+                "status": "occurred",
+                "participants": ["Piet Lorne"],
+                "evidence": ["Kessel's minister Piet Lorne rejected the demand."],
+            },
+            {
+                "what": "Talks on Friday",
+                "category": "consult",
+                "status": "planned",
+                "participants": ["Kessel"],
+                "evidence": ["Talks are planned for Friday."],
+            },
+            {
+                "what": "Imari visits the dam",
+                "category": "other",
+                "status": "occurred",
+                "participants": ["Rosa Imari"],
+                "evidence": ["a quote that is not in the article at all"],
+            },
+        ],
+        "positions": [],
+        "demands": [
+            {
+                "by": "Imari",
+                "of": "Kessel",
+                "what": "Release more water from the dam",
+                "evidence": ["Kessel release more water from the dam"],
+            }
+        ],
+    }
+    answer.update(changes)
+    summary = ArticleSummary.model_validate(answer)
+    ground(summary, TEXT)
+    return summary
+
+
+GOLD = GoldArticle.model_validate(
+    {
+        "id": "water",
+        "text": TEXT,
+        "actors": [
+            {"name": "Rosa Imari", "aliases": ["Governor Rosa Imari"]},
+            {"name": "Piet Lorne", "aliases": ["Lorne"]},
+            {"name": "Alden"},
+            {"name": "Kessel", "optional": True},
+        ],
+        "events": [
+            {"triggers": ["reject"], "participants": ["Piet Lorne"]},
+            {"triggers": ["talks"], "participants": ["Alden"]},
+            {"description": "Imari demanded water", "triggers": ["demand"], "optional": True},
+        ],
+        "demands": [
+            {"by": ["Rosa Imari", "Alden"], "of": "Kessel", "what": "release water"},
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Putin", "Vladimir Putin", True),
+        ("The Kremlin", "Kremlin", True),
+        ("Volodymyr Zelensky", "Volodymyr Zelenskyy", True),
+        ("Russian forces", "forces", False),
+        ("Donald Trump", "Vladimir Putin", False),
+        ("Kessel", "Alden", False),
+    ],
+)
+def test_name_similarity_accepts_parts_and_spellings_not_generic_words(a, b, same):
+    assert (name_similarity(a, b) >= 85) is same
+
+
+def test_mentions_word_compares_stems():
+    assert mentions_word("Lorne rejects the water demand", ["rejected"])
+    assert mentions_word("Parents marched", ["march"])
+    assert not mentions_word("Talks on Friday", ["killed"])
+
+
+def test_counts_precision_recall_f1():
+    counts = Counts(tp=2, fp=2, fn=1)
+    assert counts.precision == 0.5
+    assert counts.recall == pytest.approx(2 / 3)
+    assert counts.f1 == pytest.approx(4 / 7)
+    assert Counts(fn=3).f1 == 0.0 and Counts(fn=3).precision is None
+    assert Counts().f1 is None
+
+
+def test_match_is_one_to_one_and_optional_gold_counts_neither_way():
+    golds = [("a", False), ("b", True), ("c", False)]
+    counts = match(
+        ["a", "a", "b", "x"],
+        golds,
+        lambda p, g: 1.0 if p == g[0] else None,
+        lambda g: g[1],
+    )
+    # "a" once (tp); the second "a" and "x" are unmatched (fp); "b" optional; "c" missed.
+    assert (counts.tp, counts.fp, counts.fn) == (1, 2, 1)
+
+
+def test_actors_match_by_alias_and_optional_actor_is_not_a_false_positive():
+    counts = score_summary(hand_written_summary(), GOLD).counts["actors"]
+    # Imari and Lorne found; Kessel optional; "Dam Operators" wrong; Alden missed.
+    assert (counts.tp, counts.fp, counts.fn) == (2, 1, 1)
+
+
+def test_events_need_the_trigger_and_a_shared_participant():
+    counts = score_summary(hand_written_summary(), GOLD).counts["events"]
+    # The rejection matches; the talks name Kessel, not Alden; the visit matches nothing.
+    assert (counts.tp, counts.fp, counts.fn) == (1, 2, 1)
+
+
+def test_event_matches_through_an_evidence_quote_inside_the_gold_sentence():
+    span = (TEXT.index("Kessel's"), TEXT.index(" Talks"))
+    gold = GoldArticle.model_validate(
+        {**GOLD.model_dump(), "events": [{"triggers": ["rejected"], "span": span}]}
+    )
+    summary = hand_written_summary()
+    summary.events[0].what = "Kessel says no"  # the trigger is now only in the quote
+    assert score_summary(summary, gold).counts["events"].tp == 1
+
+
+def test_demand_needs_requester_addressee_and_content():
+    assert score_summary(hand_written_summary(), GOLD).counts["demands"].tp == 1
+    wrong_addressee = hand_written_summary()
+    wrong_addressee.demands[0].of = "piet_lorne"
+    counts = score_summary(wrong_addressee, GOLD).counts["demands"]
+    assert (counts.tp, counts.fp, counts.fn) == (0, 1, 1)
+
+
+def test_groundedness_counts_quotes_and_items():
+    grounding = score_summary(hand_written_summary(), GOLD).grounding
+    assert (grounding.total, grounding.located) == (4, 3)
+    assert (grounding.items, grounding.grounded_items) == (4, 3)
+
+
+def test_failure_misses_every_required_item():
+    score = score_failure(GOLD, "model unreachable")
+    assert [score.counts[n].fn for n in ("actors", "events", "demands")] == [3, 2, 1]
+    assert score.error == "model unreachable"
+
+
+def test_table_and_json_report_totals_and_failures():
+    scores = [score_summary(hand_written_summary(), GOLD), score_failure(GOLD, "boom")]
+    text = table(scores, per_article=True)
+    assert text.splitlines()[1].split()[:4] == ["actors", "0.67", "0.33", "0.44"]
+    assert "1/2 summarised" in text and "error: boom" in text
+    record = as_json(scores, gold="g.jsonl", model="m", prompt_hash="h")
+    assert record["totals"]["actors"]["tp"] == 2 and record["totals"]["failed"] == 1
+    assert record["articles"][1]["error"] == "boom"
+    json.dumps(record)  # serialisable as it is
+
+
+def test_our_gold_jsonl_reads_text_files_and_optional_items(tmp_path):
+    (tmp_path / "a.txt").write_text("Some text.", encoding="utf-8")
+    gold = tmp_path / "gold.jsonl"
+    line = {
+        "id": "a",
+        "text_file": "a.txt",
+        "published": "2026-01-05",
+        "actors": [{"name": "X", "optional": True}],
+        "demands": [{"by": "X", "what": "something"}],
+    }
+    gold.write_text(json.dumps(line) + "\n\n", encoding="utf-8")
+    [article] = load_jsonl(gold)
+    assert article.text == "Some text." and article.published.isoformat() == "2026-01-05"
+    assert article.actors[0].optional and article.demands[0].by == ["X"]
+
+
+def test_invalid_gold_line_is_one_clear_error(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "a"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"gold.jsonl:1: invalid gold article"):
+        load_jsonl(gold)
+
+
+def test_project_gold_set_loads():
+    articles = load_gold(ROOT / "gold" / "gold.jsonl")
+    assert articles[0].id == "kursk-ceasefire-talks"
+    assert all(a.actors and a.events and a.demands for a in articles)
+
+
+def _write_wikievents(folder: Path) -> None:
+    """A two-sentence document in the WikiEvents layout, with text written for this test."""
+    sentences = ["Fighters of the Ardo Front attacked Belo.", "The mayor urged the army to help."]
+    original = {"doc_id": "d1", "sentences": [[[], s] for s in sentences]}
+    view = {
+        "doc_id": "d1",
+        "text": " ".join(sentences),
+        "events": [
+            {
+                "type": "Conflict.Attack.Unspecified",
+                "trigger": "attacked",
+                "sent_idx": 0,
+                "args": [
+                    {"role": "Attacker", "text": "Front", "aliases": ["Ardo Front", "Fighters"]},
+                    {"role": "Target", "text": "Belo", "aliases": ["Belo"]},
+                ],
+            },
+            {
+                "type": "Contact.RequestCommand.Unspecified",
+                "trigger": "urged",
+                "sent_idx": 1,
+                "args": [
+                    {"role": "Communicator", "text": "mayor", "aliases": ["mayor"]},
+                    {"role": "Recipient", "text": "army", "aliases": ["army", "it"]},
+                ],
+            },
+        ],
+        "entities": [{"type": "GPE", "mentions": ["Belo"]}],
+    }
+    (folder / "gold_view.jsonl").write_text(json.dumps(view) + "\n", encoding="utf-8")
+    (folder / "dev.jsonl").write_text(json.dumps(original) + "\n", encoding="utf-8")
+
+
+def test_wikievents_roles_map_to_actors_participants_and_demands(tmp_path):
+    _write_wikievents(tmp_path)
+    [article] = load_gold(tmp_path)
+    required = [a.name for a in article.actors if not a.optional]
+    assert required == ["Ardo Front"]  # the mayor and the army are unnamed; Belo undergoes
+    assert "Belo" in [a.name for a in article.actors if a.optional]
+    attack, _ = article.events
+    assert attack.participants == ["Ardo Front", "Belo"]
+    assert article.text[slice(*attack.span)] == "Fighters of the Ardo Front attacked Belo."
+    [demand] = article.demands
+    assert (demand.by, demand.of, demand.keywords) == (["mayor"], ["army"], ["urged"])
+
+
+@pytest.mark.skipif(not WIKIEVENTS.is_dir(), reason="the shared WikiEvents dev set is absent")
+def test_shared_wikievents_dev_set_loads_with_trigger_sentences():
+    articles = load_wikievents(WIKIEVENTS)
+    assert len(articles) == 20
+    for article in articles:
+        for event in article.events:
+            assert event.span is not None
+            sentence = article.text[slice(*event.span)]
+            assert event.triggers[0].split()[0] in sentence
+
+
+def test_eval_command_scores_the_seed_from_its_fixture(tmp_path):
+    out = tmp_path / "scores.json"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            str(ROOT / "gold" / "gold.jsonl"),
+            "--id",
+            "kursk-ceasefire-talks",
+            "--json",
+            str(out),
+        ],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].split() == ["P", "R", "F1", "tp", "fp", "fn"]
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["totals"]["failed"] == 0 and record["articles"][0]["cache_hit"]
+    assert record["totals"]["actors"]["tp"] >= 2  # Trump and Putin at the least
+    assert record["totals"]["completion_tokens_per_article"] > 0
+
+
+def test_eval_command_fails_in_one_line_when_nothing_could_be_summarised(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": "new", "text": "Never recorded."}) + "\n")
+    result = CliRunner().invoke(cli, ["eval", str(gold)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: no article")
+
+
+def test_eval_command_rejects_an_empty_selection(tmp_path):
+    result = CliRunner().invoke(cli, ["eval", str(ROOT / "gold" / "gold.jsonl"), "--id", "x"])
+    assert result.exit_code == 1 and "no gold article selected" in result.stderr
+
+
+def test_cli_import_does_not_load_the_evaluation_package():
+    code = "import sys, summarizer.cli; print(sorted(m for m in sys.modules if '.eval.' in m))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['summarizer.eval.cli']"
