@@ -218,3 +218,8 @@ def main() -> None:
 from .eval.cli import eval_command as _eval  # noqa: E402
 
 cli.add_command(_eval, name="eval")
+
+
+from .digest.cli import digest as _digest  # noqa: E402
+
+cli.add_command(_digest)
