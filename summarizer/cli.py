@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ import click
 from . import __version__
 from .errors import SummarizerError
 
-_FORMATS = ["json", "jsonl", "markdown"]
+_FORMATS = ["terminal", "markdown", "json", "jsonl", "html"]
 
 
 def _debug() -> bool:
@@ -58,21 +60,22 @@ def cli(verbose: bool) -> None:
 
 
 @cli.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="FILE|-...")
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option(
     "-f",
     "--format",
     "fmt",
     type=click.Choice(_FORMATS),
-    default="markdown",
-    show_default=True,
-    help="Output format.",
+    help="Output format: terminal (the default when stdout is a terminal), markdown (the "
+    "default otherwise), json (one object; an array for several articles), jsonl (one line "
+    "per article, for pipes) or html (a self-contained page).",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(path_type=Path),
-    help="Write to this file (one input) or into this folder, one file per article.",
+    help="Write to this file (one article) or into this folder, one file per article "
+    "named after its input.",
 )
 @click.option(
     "-m",
@@ -101,7 +104,11 @@ def cli(verbose: bool) -> None:
     type=int,
     help="Tokens the model reads; longer articles are split into parts.",
 )
-@click.option("--concurrency", type=int, help="Articles summarised at once (default 4).")
+@click.option(
+    "--concurrency",
+    type=int,
+    help="Articles fetched and summarised at once (default 4; env SUMMARIZER_CONCURRENCY).",
+)
 @click.option(
     "--drop-ungrounded",
     is_flag=True,
@@ -117,52 +124,163 @@ def cli(verbose: bool) -> None:
 )
 def summarize(
     inputs: tuple[str, ...],
-    fmt: str,
+    fmt: str | None,
     output: Path | None,
     title: str | None,
     published: Any,
     **options: Any,
 ) -> None:
-    """Summarise articles from files (.txt, .md, .html) or standard input (-)."""
-    from .articles import read_file, read_stdin
-    from .pipeline import Summarizer
-    from .render import SUFFIXES, render
+    """Summarise articles from files, folders, URLs or standard input.
 
+    Each INPUT is a .txt, .md or .html file; - for standard input; an http(s) URL (the
+    page's text, title, date and site are extracted); a folder (every .txt, .md and .html
+    file in it); or a file listing URLs, one per line (a .urls file, or a text file that
+    holds nothing but URLs).
+
+    Inputs run concurrently with a progress bar on stderr. An input that fails is reported
+    at the end without stopping the others, and the exit code is 1. Tokens, and the
+    estimated cost where the model's price is known, are shown per article and for the batch.
+    """
+    from .inputs import expand, summarize_sources
+    from .pipeline import Summarizer
+
+    fmt = fmt or ("terminal" if sys.stdout.isatty() else "markdown")
     summarizer = Summarizer(**options)
-    articles = [read_stdin() if name == "-" else read_file(Path(name)) for name in inputs]
-    for article in articles:
+    sources = expand(inputs)
+
+    def prepare(article: Any) -> None:
         if title:
             article.title = title
         if published:
             article.published = published.date()
-    outcomes = summarizer.summarize_many(articles)
-    failures = 0
-    for name, outcome in zip(inputs, outcomes, strict=True):
-        if isinstance(outcome, SummarizerError):
-            failures += 1
-            click.echo(f"error: {name}: {outcome}", err=True)
-            continue
-        _announce(outcome)
-        text = render(outcome, fmt)  # type: ignore[arg-type]
-        if output is None:
-            click.echo(text, nl=False)
-        elif len(inputs) == 1 and not output.is_dir():
-            _write(output, text)
-        else:
-            stem = Path(name).stem if name != "-" else "stdin"
-            _write(output / f"{stem}{SUFFIXES[fmt]}", text)
-    if failures:
+
+    with _progress(len(sources)) as report:
+        outcomes = summarize_sources(
+            summarizer, sources, prepare=prepare, on_done=report
+        )
+    results = [
+        (source, outcome)
+        for source, outcome in zip(sources, outcomes, strict=True)
+        if not isinstance(outcome, SummarizerError)
+    ]
+    _emit([result for _, result in results], [s.stem for s, _ in results], fmt, output)
+    _usage_line([result for _, result in results])
+    failed = [
+        (source.name, outcome)
+        for source, outcome in zip(sources, outcomes, strict=True)
+        if isinstance(outcome, SummarizerError)
+    ]
+    if failed:
+        click.echo(f"{len(failed)} of {len(sources)} inputs failed:", err=True)
+        for name, error in failed:
+            click.echo(f"  error: {_failure(name, error)}", err=True)
         raise click.exceptions.Exit(1)
 
 
-def _announce(result: Any) -> None:
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[Any, Any], None]]:
+    """A progress bar on stderr, and the callback that advances it and logs each article."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+    from rich.text import Text
+
+    from .console import stderr
+
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("summarising"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr(),
+    )
+    task = progress.add_task("summarising", total=total)
+
+    def report(source: Any, outcome: Any) -> None:
+        # Text, not markup: names and messages may hold square brackets.
+        if isinstance(outcome, SummarizerError):
+            line = Text.assemble(("✗ ", "red"), _failure(source.name, outcome))
+        else:
+            line = Text.assemble(("✓ ", "green"), f"{source.name}: {_article_usage(outcome)}")
+        progress.console.print(line, highlight=False)
+        progress.advance(task)
+
+    with progress:
+        yield report
+
+
+def _failure(name: str, error: SummarizerError) -> str:
+    """`name: message`, without repeating the name when the message starts with it."""
+    message = str(error)
+    return message if message.startswith(f"{name}: ") else f"{name}: {message}"
+
+
+def _article_usage(result: Any) -> str:
+    from .pricing import describe_cost, estimate_cost
+
     p = result.provenance
-    source = "cache" if p.cache_hit else f"{p.seconds:.1f}s"
+    source = "from cache" if p.cache_hit else f"{p.seconds:.1f}s"
+    cost = describe_cost(estimate_cost(p.model, p.usage), p.model)
+    return (
+        f"{p.model} ({p.backend}), {p.usage.prompt_tokens:,} prompt + "
+        f"{p.usage.completion_tokens:,} output tokens, {cost}, {source}"
+    )
+
+
+def _usage_line(results: list[Any]) -> None:
+    """The batch's tokens and estimated cost, on stderr."""
+    from .pricing import describe_cost, estimate_cost, total_usage
+
+    if not results:
+        return
+    usage = total_usage(r.provenance.usage for r in results)
+    models = sorted({r.provenance.model for r in results})
+    costs = [estimate_cost(r.provenance.model, r.provenance.usage) for r in results]
+    cost = None if None in costs else sum(c for c in costs if c is not None)
+    count = f"{len(results)} article{'s' if len(results) != 1 else ''}"
     click.echo(
-        f"summarised by {p.model} ({p.backend}; {p.usage.prompt_tokens} prompt + "
-        f"{p.usage.completion_tokens} output tokens; {source})",
+        f"usage: {count}, {usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} output "
+        f"= {usage.total_tokens:,} tokens; {describe_cost(cost, ', '.join(models))}",
         err=True,
     )
+
+
+def _emit(results: list[Any], stems: list[str], fmt: str, output: Path | None) -> None:
+    """Print the results to stdout, or write them to a file or one file per article."""
+    from .render import SUFFIXES, render
+    from .render.terminal import render_terminal
+
+    def text_of(result: Any) -> str:
+        if fmt == "terminal":
+            return render_terminal(result)
+        return render(result, fmt)  # type: ignore[arg-type]
+
+    if output is not None and (len(results) > 1 or output.is_dir()):
+        suffix = SUFFIXES.get(fmt, ".txt")
+        for stem, result in zip(stems, results, strict=True):
+            _write(output / f"{stem}{suffix}", text_of(result))
+    elif output is not None:
+        if results:
+            _write(output, text_of(results[0]))
+    elif fmt == "terminal":
+        from rich.console import Console
+
+        from .render.terminal import terminal_view
+
+        console = Console()
+        for result in results:
+            console.print(terminal_view(result))
+    elif fmt == "json" and len(results) > 1:
+        click.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))
+    else:
+        for result in results:
+            click.echo(text_of(result), nl=False)
 
 
 def _write(path: Path, text: str) -> None:
@@ -215,11 +333,10 @@ def main() -> None:
     cli(prog_name="summarizer")
 
 
-from .eval.cli import eval_command as _eval  # noqa: E402
-
-cli.add_command(_eval, name="eval")
-
-
 from .digest.cli import digest as _digest  # noqa: E402
 
 cli.add_command(_digest)
+
+from .eval.cli import eval_command as _eval  # noqa: E402
+
+cli.add_command(_eval, name="eval")

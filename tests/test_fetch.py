@@ -1,0 +1,131 @@
+"""Fetching pages from a loopback HTTP server: articles, errors, limits."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from summarizer.errors import InputError
+from summarizer.fetch import FetchError, check_url, fetch_article
+
+SITE = Path(__file__).parent / "articles" / "cli" / "site"
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves tests/articles/cli/site, plus a few pages that misbehave on purpose."""
+
+    def do_GET(self) -> None:
+        if self.path == "/slow.html":
+            time.sleep(2)
+            return self._send(200, "text/html", b"<html><body>late</body></html>")
+        if self.path == "/image.png":
+            return self._send(200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+        if self.path == "/big.html":
+            return self._send(200, "text/html", b"<html><body>" + b"word " * 40_000)
+        if self.path == "/plain.txt":
+            text = (SITE / "article.html").read_text(encoding="utf-8")
+            return self._send(200, "text/plain; charset=utf-8", text.encode())
+        if self.path == "/to-ftp":
+            self.send_response(302)
+            self.send_header("Location", "ftp://127.0.0.1/file")
+            self.end_headers()
+            return None
+        if self.path == "/moved":
+            self.send_response(301)
+            self.send_header("Location", "/article.html")
+            self.end_headers()
+            return None
+        return super().do_GET()
+
+    def _send(self, status: int, content_type: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # keep test output clean
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    """Base URL of a loopback server with the test pages."""
+    handler = partial(_Handler, directory=str(SITE))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_fetch_extracts_text_title_date_and_site(site):
+    article = fetch_article(f"{site}/article.html")
+    assert article.title == "Valmora ferry crews vote to strike from Tuesday"
+    assert article.published is not None and article.published.isoformat() == "2026-03-09"
+    assert article.source == "Coastline Courier"
+    assert article.url == f"{site}/article.html"
+    assert "Mirela Santos" in article.text
+    assert "Sport" not in article.text  # navigation is not article text
+
+
+def test_fetch_follows_redirects_and_keeps_the_final_url(site):
+    article = fetch_article(f"{site}/moved")
+    assert article.url == f"{site}/article.html"
+
+
+def test_fetch_plain_text_is_taken_as_is(site):
+    article = fetch_article(f"{site}/plain.txt")
+    assert article.text.startswith("<!doctype html>")
+    assert article.source == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/missing.html", "HTTP 404"),
+        ("/image.png", "not an article page (content type image/png)"),
+        ("/login.html", "not an article page"),
+        ("/to-ftp", "not http(s)"),
+    ],
+)
+def test_fetch_failures_are_one_clear_line(site, path, message):
+    with pytest.raises(InputError) as caught:
+        fetch_article(f"{site}{path}")
+    text = str(caught.value)
+    assert message in text and "\n" not in text
+    assert text.startswith(f"{site}{path}: ")
+
+
+def test_fetch_refuses_a_body_over_the_size_limit(site):
+    with pytest.raises(FetchError, match="larger than"):
+        fetch_article(f"{site}/big.html", max_bytes=100_000)
+
+
+def test_fetch_gives_up_after_the_timeout(site):
+    with pytest.raises(FetchError, match=r"timed out after 0\.3s"):
+        fetch_article(f"{site}/slow.html", timeout=0.3)
+
+
+def test_fetch_reports_an_unreachable_host():
+    # Port 9 (discard) on loopback: nothing listens there.
+    with pytest.raises(FetchError, match="cannot fetch"):
+        fetch_article("http://127.0.0.1:9/article.html", timeout=2)
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org/a.html", "file:///etc/passwd", "javascript:alert(1)", "http://"]
+)
+def test_only_http_urls_with_a_host_are_accepted(url):
+    with pytest.raises(FetchError):
+        check_url(url)
