@@ -208,7 +208,7 @@ def _progress(total: int) -> Iterator[Callable[[Any, Any], None]]:
             line = Text.assemble(("✗ ", "red"), _failure(source.name, outcome))
         else:
             line = Text.assemble(("✓ ", "green"), f"{source.name}: {_article_usage(outcome)}")
-        progress.console.print(line, highlight=False)
+        progress.console.print(line, highlight=False, soft_wrap=True)
         progress.advance(task)
 
     with progress:
