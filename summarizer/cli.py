@@ -155,9 +155,7 @@ def summarize(
             article.published = published.date()
 
     with _progress(len(sources)) as report:
-        outcomes = summarize_sources(
-            summarizer, sources, prepare=prepare, on_done=report
-        )
+        outcomes = summarize_sources(summarizer, sources, prepare=prepare, on_done=report)
     results = [
         (source, outcome)
         for source, outcome in zip(sources, outcomes, strict=True)
