@@ -21,7 +21,7 @@ import openai
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
 from openai.types.chat import ChatCompletion
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from .cache import ResponseCache, request_key
 from .config import ResponseFormat, Settings
@@ -95,8 +95,12 @@ class OpenAICompatibleBackend:
             "timeout": settings.timeout,
             "max_retries": 0,  # tenacity owns transport retries
         }
+        self._options = options
         self._client = openai.OpenAI(**options)
-        self._async_client = openai.AsyncOpenAI(**options)
+        # An async client's connections belong to the event loop that opened them: one
+        # client per loop, closed by aclose() before that loop ends.
+        self._async_client: openai.AsyncOpenAI | None = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None
 
     def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         """Send one request."""
@@ -104,13 +108,30 @@ class OpenAICompatibleBackend:
             return _raw(self._client.chat.completions.create(**request))
         except openai.OpenAIError as error:
             raise _transport_error(error) from error
+        except json.JSONDecodeError:
+            raise _not_json() from None
 
     async def acomplete(self, request: dict[str, Any]) -> dict[str, Any]:
         """Send one request without blocking the event loop."""
         try:
-            return _raw(await self._async_client.chat.completions.create(**request))
+            return _raw(await self._async().chat.completions.create(**request))
         except openai.OpenAIError as error:
             raise _transport_error(error) from error
+        except json.JSONDecodeError:
+            raise _not_json() from None
+
+    async def aclose(self) -> None:
+        """Close the async client's connections; the next async call opens a new client."""
+        client, self._async_client, self._async_loop = self._async_client, None, None
+        if client is not None:
+            await client.close()
+
+    def _async(self) -> openai.AsyncOpenAI:
+        loop = asyncio.get_running_loop()
+        if self._async_client is None or self._async_loop is not loop:
+            self._async_client = openai.AsyncOpenAI(**self._options)
+            self._async_loop = loop
+        return self._async_client
 
     def count_tokens(self, text: str) -> int:
         """Estimate: about 3.5 characters per token for English news text."""
@@ -118,12 +139,34 @@ class OpenAICompatibleBackend:
 
 
 def _raw(completion: Any) -> dict[str, Any]:
+    # openai builds the completion without validating it; check it here, inside the retry
+    # loop, so a body that is JSON but not a chat completion is retried like any bad reply.
     if not isinstance(completion, ChatCompletion):
         raise TransportError(
             "the endpoint sent a response that is not a chat completion", transient=True
         )
-    raw: dict[str, Any] = completion.model_dump(mode="json", exclude_none=True)
+    raw: dict[str, Any] = completion.model_dump(mode="json", exclude_none=True, warnings=False)
+    try:
+        ChatCompletion.model_validate(raw)
+    except ValidationError as error:
+        raise TransportError(
+            f"the endpoint sent a malformed completion: {_first_problem(error)}", transient=True
+        ) from None
     return raw
+
+
+def _not_json() -> TransportError:
+    # A proxy or an overloaded server can cut or garble a body; worth another attempt.
+    return TransportError("the endpoint sent a response body that is not JSON", transient=True)
+
+
+def _first_problem(error: ValidationError) -> str:
+    """One line out of a pydantic ValidationError: how many problems, and the first."""
+    problems = error.errors()
+    first = problems[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"{where}: {first['msg']}{more}"
 
 
 def _transport_error(error: openai.OpenAIError) -> TransportError:
@@ -136,8 +179,9 @@ def _transport_error(error: openai.OpenAIError) -> TransportError:
         status = error.status_code
         transient = status in (408, 409, 429) or status >= 500
         retry_after = _retry_after(error.response.headers.get("retry-after"))
+        asked = f" (Retry-After {retry_after:.0f}s)" if retry_after else ""
         return TransportError(
-            f"the model endpoint answered HTTP {status}: {_short(error.message)}",
+            f"the model endpoint answered HTTP {status}{asked}: {_short(error.message)}",
             transient=transient,
             retry_after=retry_after,
         )
@@ -303,9 +347,9 @@ class ModelClient:
     def _completion(self, raw: dict[str, Any], log: CallLog) -> ChatCompletion:
         try:
             completion = ChatCompletion.model_validate(raw)
-        except ValueError as error:
+        except ValidationError as error:
             raise TransportError(
-                f"the endpoint sent a malformed completion: {error}", transient=False
+                f"the completion is malformed: {_first_problem(error)}", transient=False
             ) from None
         if completion.usage is not None:
             log.usage += Usage(

@@ -129,7 +129,12 @@ class Summarizer:
                 on_done(index, outcome)
             return outcome
 
-        return list(await asyncio.gather(*(one(i, a) for i, a in enumerate(articles))))
+        try:
+            return list(await asyncio.gather(*(one(i, a) for i, a in enumerate(articles))))
+        finally:
+            close = getattr(self.client.backend, "aclose", None)
+            if close is not None:  # release connections before this event loop ends
+                await close()
 
     def summarize_many(
         self,

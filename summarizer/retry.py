@@ -10,7 +10,7 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    stop_after_delay,
+    stop_before_delay,
     wait_exponential_jitter,
 )
 
@@ -51,8 +51,10 @@ def _log_retry(state: RetryCallState) -> None:
 def _policy(settings: Settings) -> dict[str, object]:
     return {
         "retry": retry_if_exception(_is_transient),
+        # stop_before_delay gives up rather than start a wait that would end past the
+        # budget, so a long Retry-After fails at once instead of sleeping beyond the bound.
         "stop": stop_after_attempt(settings.transport_attempts)
-        | stop_after_delay(settings.transport_max_seconds),
+        | stop_before_delay(settings.transport_max_seconds),
         "wait": _BackoffHonouringRetryAfter(settings),
         "before_sleep": _log_retry,
         "reraise": True,

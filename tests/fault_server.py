@@ -1,0 +1,183 @@
+"""A scripted fake OpenAI chat-completions endpoint on 127.0.0.1, for transport error paths.
+
+Nothing it serves is model output: each test scripts the faults it wants (429 with
+Retry-After, 500, 503, a hang past the client timeout, a connection reset, a truncated body,
+invalid JSON, a body that is JSON but not a chat completion) and hand-written fake answers
+from tests/fakes.py for the successes. It counts every request it receives.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from .fakes import FAKE_VALID_COMPLETION, fake_completion
+
+# How long a "hang" step holds the request open; far beyond the client timeout in the tests.
+HANG_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """One scripted reply: a fault kind, or "ok" with a fake completion body."""
+
+    kind: str
+    retry_after: str | None = None
+    status: int = 200
+    body: dict[str, Any] | None = None
+
+
+def ok(body: dict[str, Any] | None = None) -> Step:
+    """A 200 carrying a hand-written fake completion (FAKE_VALID_COMPLETION by default)."""
+    return Step("ok", body=body or FAKE_VALID_COMPLETION)
+
+
+def answer(content: str) -> Step:
+    """A 200 whose completion carries this hand-written content."""
+    return Step("ok", body=fake_completion(content))
+
+
+def rate_limited(retry_after: str | None = "0") -> Step:
+    return Step("429", retry_after=retry_after)
+
+
+def status(code: int) -> Step:
+    """An HTTP error with this status and an OpenAI-style error body."""
+    return Step("status", status=code)
+
+
+SERVER_ERROR = Step("500")
+UNAVAILABLE = Step("503")
+HANG = Step("hang")
+RESET = Step("reset")
+TRUNCATED = Step("truncated")
+INVALID_JSON = Step("invalid-json")
+NOT_A_COMPLETION = Step("not-a-completion")
+
+
+@dataclass
+class ScriptedFaultServer:
+    """Plays its script one step per request; after the script, every request gets a 500."""
+
+    script: list[Step]
+    port: int = 0
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    released: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def count(self) -> int:
+        """Requests received so far."""
+        with self._lock:
+            return len(self.requests)
+
+    def next_step(self, body: dict[str, Any]) -> Step:
+        with self._lock:
+            index = len(self.requests)
+            self.requests.append(body)
+            return self.script[index] if index < len(self.script) else SERVER_ERROR
+
+
+def _handler(server: ScriptedFaultServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet
+            pass
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            raw = self.rfile.read(length)
+            try:
+                request = json.loads(raw)
+            except ValueError:
+                request = {"unparsed": raw.decode("utf-8", "replace")}
+            request["_headers"] = dict(self.headers.items())
+            step = server.next_step(request)
+            getattr(self, "_" + step.kind.replace("-", "_"))(step)
+
+        def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+            body = {"error": {"message": message, "type": "fake_fault", "code": status}}
+            self._send(status, json.dumps(body).encode(), headers)
+
+        def _ok(self, step: Step) -> None:
+            self._send(200, json.dumps(step.body).encode())
+
+        def _429(self, step: Step) -> None:
+            headers = {"Retry-After": step.retry_after} if step.retry_after is not None else {}
+            self._error(429, "fake rate limit", headers)
+
+        def _500(self, step: Step) -> None:
+            self._error(500, "fake internal error")
+
+        def _503(self, step: Step) -> None:
+            self._error(503, "fake overload")
+
+        def _status(self, step: Step) -> None:
+            self._error(step.status, f"fake error {step.status}")
+
+        def _hang(self, step: Step) -> None:
+            server.released.wait(HANG_SECONDS)
+            self.close_connection = True
+
+        def _reset(self, step: Step) -> None:
+            # SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+
+        def _truncated(self, step: Step) -> None:
+            body = json.dumps(FAKE_VALID_COMPLETION).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+
+        def _invalid_json(self, step: Step) -> None:
+            self._send(200, b'{"id": "fake", "choices": [{"message": ')
+
+        def _not_a_completion(self, step: Step) -> None:
+            self._send(200, json.dumps({"status": "fake", "choices": "none today"}).encode())
+
+    return Handler
+
+
+@contextmanager
+def scripted_fault_server(*script: Step) -> Iterator[ScriptedFaultServer]:
+    """Run a ScriptedFaultServer on a free loopback port for the duration of the block."""
+    server = ScriptedFaultServer(list(script))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
+    httpd.daemon_threads = True
+    server.port = httpd.server_address[1]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.released.set()  # let hanging handlers finish
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
