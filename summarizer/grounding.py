@@ -85,7 +85,14 @@ class SourceText:
         if alignment is None:
             return None
         start, end = alignment.dest_start, alignment.dest_end
-        # Widen to whole words, so a highlight never starts or ends inside a word.
+        # Trim the spaces the alignment may take in, then widen to whole words, so a
+        # highlight never starts or ends with a space or inside a word.
+        while start < end and self.normalized[start] == " ":
+            start += 1
+        while end > start and self.normalized[end - 1] == " ":
+            end -= 1
+        if start == end:
+            return None
         while (
             start > 0 and self.normalized[start - 1].isalnum() and self.normalized[start].isalnum()
         ):
