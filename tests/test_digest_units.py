@@ -285,6 +285,11 @@ def test_a_password_in_the_file_is_refused(tmp_path):
         parse_config(data, base=tmp_path)
 
 
+def test_an_unknown_model_setting_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="unknown summarizer setting"):
+        parse_config(_config(model={"modle": "local"}), base=tmp_path)
+
+
 def test_a_header_value_spanning_lines_is_refused(tmp_path):
     data = _config(email={"from": "d@example.org", "to": ["t@example.org"], "title": "a\nb"})
     with pytest.raises(ConfigError, match="must be one line"):

@@ -88,6 +88,16 @@ class DigestConfig(_Section):
     )
     limits: Limits = Field(default_factory=Limits)
 
+    @field_validator("model")
+    @classmethod
+    def _known_settings(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from ..config import Settings
+
+        unknown = sorted(set(value) - set(Settings.model_fields))
+        if unknown:
+            raise ValueError(f"unknown summarizer setting(s): {', '.join(unknown)}")
+        return value
+
     def resolve_paths(self, base: Path) -> DigestConfig:
         """Make relative paths relative to the config file's folder."""
 
