@@ -16,9 +16,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+from summarizer import Summarizer
+
 from .fakes import FAKE_VALID_COMPLETION, fake_completion
+
+API_KEY = "sk-test-secret-123"  # a fake key; tests check it never leaks
 
 # How long a "hang" step holds the request open; far beyond the client timeout in the tests.
 HANG_SECONDS = 30.0
@@ -31,12 +36,13 @@ class Step:
     kind: str
     retry_after: str | None = None
     status: int = 200
+    delay: float = 0.0
     body: dict[str, Any] | None = None
 
 
-def ok(body: dict[str, Any] | None = None) -> Step:
+def ok(body: dict[str, Any] | None = None, delay: float = 0.0) -> Step:
     """A 200 carrying a hand-written fake completion (FAKE_VALID_COMPLETION by default)."""
-    return Step("ok", body=body or FAKE_VALID_COMPLETION)
+    return Step("ok", body=body or FAKE_VALID_COMPLETION, delay=delay)
 
 
 def answer(content: str) -> Step:
@@ -64,11 +70,16 @@ NOT_A_COMPLETION = Step("not-a-completion")
 
 @dataclass
 class ScriptedFaultServer:
-    """Plays its script one step per request; after the script, every request gets a 500."""
+    """Plays its script one step per request; after the script, every request gets a 500.
+
+    It counts the requests it received and the most it held open at once.
+    """
 
     script: list[Step]
     port: int = 0
     requests: list[dict[str, Any]] = field(default_factory=list)
+    in_flight: int = 0
+    max_in_flight: int = 0
     released: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -88,6 +99,15 @@ class ScriptedFaultServer:
             self.requests.append(body)
             return self.script[index] if index < len(self.script) else SERVER_ERROR
 
+    def started(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def finished(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
 
 def _handler(server: ScriptedFaultServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -105,7 +125,11 @@ def _handler(server: ScriptedFaultServer) -> type[BaseHTTPRequestHandler]:
                 request = {"unparsed": raw.decode("utf-8", "replace")}
             request["_headers"] = dict(self.headers.items())
             step = server.next_step(request)
-            getattr(self, "_" + step.kind.replace("-", "_"))(step)
+            server.started()
+            try:
+                getattr(self, "_" + step.kind.replace("-", "_"))(step)
+            finally:
+                server.finished()
 
         def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
@@ -121,6 +145,8 @@ def _handler(server: ScriptedFaultServer) -> type[BaseHTTPRequestHandler]:
             self._send(status, json.dumps(body).encode(), headers)
 
         def _ok(self, step: Step) -> None:
+            if step.delay:
+                server.released.wait(step.delay)
             self._send(200, json.dumps(step.body).encode())
 
         def _429(self, step: Step) -> None:
@@ -181,3 +207,20 @@ def scripted_fault_server(*script: Step) -> Iterator[ScriptedFaultServer]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+def fault_summarizer(base_url: str, cache_dir: Path, **settings: object) -> Summarizer:
+    """A Summarizer for the fault server: fast backoff, 1 s timeout, 3 attempts."""
+    options: dict[str, object] = {
+        "model": "fault-test",
+        "base_url": base_url,
+        "api_key": API_KEY,
+        "cache": "auto",
+        "cache_dir": cache_dir,
+        "retry_initial_wait": 0.01,
+        "retry_max_wait": 0.05,
+        "timeout": 1.0,
+        "transport_attempts": 3,
+        **settings,
+    }
+    return Summarizer(**options)

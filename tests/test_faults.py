@@ -20,6 +20,7 @@ from summarizer.cli import cli
 
 from .fakes import FAKE_VALID_COMPLETION
 from .fault_server import (
+    API_KEY,
     HANG,
     INVALID_JSON,
     NOT_A_COMPLETION,
@@ -28,13 +29,13 @@ from .fault_server import (
     TRUNCATED,
     UNAVAILABLE,
     answer,
+    fault_summarizer,
     ok,
     rate_limited,
     scripted_fault_server,
     status,
 )
 
-API_KEY = "sk-test-secret-123"
 ARTICLE = Article(
     text="Trump said he plans to meet with Russian President Vladimir Putin "
     "on Tuesday to discuss a ceasefire."
@@ -51,22 +52,6 @@ TRANSIENT_FAULTS = {
     "invalid JSON body": (INVALID_JSON, "not JSON"),
     "schema-invalid body": (NOT_A_COMPLETION, "malformed completion"),
 }
-
-
-def fault_summarizer(base_url: str, cache_dir: Path, **settings: object) -> Summarizer:
-    options: dict[str, object] = {
-        "model": "fault-test",
-        "base_url": base_url,
-        "api_key": API_KEY,
-        "cache": "auto",
-        "cache_dir": cache_dir,
-        "retry_initial_wait": 0.01,
-        "retry_max_wait": 0.05,
-        "timeout": 1.0,
-        "transport_attempts": 3,
-        **settings,
-    }
-    return Summarizer(**options)
 
 
 def cache_files(cache_dir: Path) -> list[str]:
