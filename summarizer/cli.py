@@ -161,7 +161,8 @@ def summarize(
         for source, outcome in zip(sources, outcomes, strict=True)
         if not isinstance(outcome, SummarizerError)
     ]
-    _emit([result for _, result in results], [s.stem for s, _ in results], fmt, output)
+    one_file = output is not None and len(sources) == 1 and not output.is_dir()
+    _emit([result for _, result in results], [s.stem for s, _ in results], fmt, output, one_file)
     _usage_line([result for _, result in results])
     failed = [
         (source.name, outcome)
@@ -249,8 +250,10 @@ def _usage_line(results: list[Any]) -> None:
     )
 
 
-def _emit(results: list[Any], stems: list[str], fmt: str, output: Path | None) -> None:
-    """Print the results to stdout, or write them to a file or one file per article."""
+def _emit(
+    results: list[Any], stems: list[str], fmt: str, output: Path | None, one_file: bool
+) -> None:
+    """Print the results to stdout, or write them to one file or one file per article."""
     from .render import SUFFIXES, render
     from .render.terminal import render_terminal
 
@@ -259,13 +262,13 @@ def _emit(results: list[Any], stems: list[str], fmt: str, output: Path | None) -
             return render_terminal(result)
         return render(result, fmt)  # type: ignore[arg-type]
 
-    if output is not None and (len(results) > 1 or output.is_dir()):
+    if output is not None and one_file:
+        for result in results:
+            _write(output, text_of(result))
+    elif output is not None:
         suffix = SUFFIXES.get(fmt, ".txt")
         for stem, result in zip(stems, results, strict=True):
             _write(output / f"{stem}{suffix}", text_of(result))
-    elif output is not None:
-        if results:
-            _write(output, text_of(results[0]))
     elif fmt == "terminal":
         from rich.console import Console
 

@@ -95,6 +95,13 @@ def test_input_errors_are_one_line_and_exit_1(args, message):
     assert result.stdout == ""
 
 
+def test_a_failed_input_writes_no_output_file(tmp_path):
+    out = tmp_path / "summary.md"
+    result = run("summarize", str(tmp_path / "missing.txt"), "-o", str(out))
+    assert result.exit_code == 1
+    assert not out.exists()
+
+
 def test_a_page_that_is_not_an_article_is_reported(site):  # noqa: F811
     result = run("summarize", f"{site}/login.html")
     assert result.exit_code == 1

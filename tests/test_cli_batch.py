@@ -47,6 +47,7 @@ def test_url_summary_takes_title_date_and_site_from_the_page(site):  # noqa: F81
             assert event["date"] == "2026-03-10", event
     assert "usage: 1 article," in result.stderr
     assert "$0 (local model)" in result.stderr
+    assert f"✓ {site}/article.html: local:" in result.stderr  # which model answered
 
 
 def test_url_list_batch_reports_the_failing_url_and_exits_1(site, tmp_path):  # noqa: F811
