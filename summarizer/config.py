@@ -71,6 +71,15 @@ class Settings(BaseSettings):
         description="Where cached responses (or test fixtures) are stored.",
     )
     max_reasks: int = Field(default=2, ge=0, le=10, description="Re-asks after an invalid answer.")
+    grounding_reasks: int = Field(
+        default=1,
+        ge=0,
+        le=10,
+        description=(
+            "Of those, re-asks spent on evidence quotes not found in the article; after them "
+            "such items are kept and flagged (each re-ask regenerates the whole answer)."
+        ),
+    )
     transport_attempts: int = Field(
         default=5, ge=1, le=20, description="Attempts per request on transport errors."
     )

@@ -36,6 +36,7 @@ from .retry import async_transport_retrying, transport_retrying
 from .schema import Usage
 
 DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+REASK_TEMPERATURE = 0.4
 log = logging.getLogger("summarizer.llm")
 T = TypeVar("T", bound=BaseModel)
 
@@ -313,7 +314,10 @@ class ModelClient:
         request = {
             **request,
             "model": self.backend.model,
-            "temperature": self.settings.temperature,
+            # At temperature 0 a small model answers a re-ask with the same answer again.
+            "temperature": self.settings.temperature
+            if log.round_attempts == 1
+            else max(self.settings.temperature, REASK_TEMPERATURE),
             "max_tokens": self.settings.max_output_tokens,
             "seed": 0,
         }

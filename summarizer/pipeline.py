@@ -146,7 +146,8 @@ class Summarizer:
         return asyncio.run(self.asummarize_many(articles, on_done=on_done))
 
     def _quote_check(self, article: Article, call_log: CallLog) -> Callable[[ArticleSummary], None]:
-        return quote_check(article.text, lambda: call_log.round_attempts, self.settings.max_reasks)
+        reasks = min(self.settings.grounding_reasks, self.settings.max_reasks)
+        return quote_check(article.text, lambda: call_log.round_attempts, reasks)
 
     def _messages(self, article: Article) -> list[list[dict[str, str]]]:
         """The messages for each part: one part unless the article exceeds the context."""

@@ -60,12 +60,14 @@ def test_invalid_json_is_reasked_with_the_error_then_valid(tmp_path):
     assert result.provenance.usage.total_tokens == 300  # both attempts are counted
 
 
-def test_unknown_actor_reference_is_reasked_naming_it(tmp_path):
+def test_schema_invalid_answer_is_reasked_naming_the_field_at_a_higher_temperature(tmp_path):
     wrong = json.loads(FAKE_VALID_COMPLETION["choices"][0]["message"]["content"])
-    wrong["events"][0]["participants"] = ["Emmanuel Macron"]
+    wrong["events"][0]["category"] = "meeting"
     backend = ScriptedBackend(fake_completion(json.dumps(wrong)), FAKE_VALID_COMPLETION)
     summarizer_with(backend, tmp_path).summarize(ARTICLE)
-    assert "Emmanuel Macron" in backend.requests[1]["messages"][-1]["content"]
+    assert "category" in backend.requests[1]["messages"][-1]["content"]
+    assert backend.requests[0]["temperature"] == 0.0
+    assert backend.requests[1]["temperature"] > 0.0
 
 
 def test_exhausted_reasks_raise_one_clear_error_with_attempts_and_usage(tmp_path):

@@ -84,11 +84,13 @@ def test_same_name_twice_gets_distinct_ids():
     assert ids == ["donald_trump", "vladimir_putin", "donald_trump_2"]
 
 
-def test_unresolvable_reference_is_rejected_with_its_name():
+def test_participant_missing_from_actors_is_listed_as_an_actor():
     data = answer()
     data["demands"][0]["of"] = "Emmanuel Macron"
-    with pytest.raises(ValidationError, match="Emmanuel Macron"):
-        ArticleSummary.model_validate(data)
+    summary = ArticleSummary.model_validate(data)
+    assert summary.demands[0].of == "emmanuel_macron"
+    added = summary.actor("emmanuel_macron")
+    assert (added.name, added.type) == ("Emmanuel Macron", "other")
 
 
 def test_duplicate_given_ids_are_rejected():
