@@ -5,8 +5,11 @@
 >>> [actor.name for actor in result.summary.actors]
 """
 
-from .articles import Article
-from .config import Settings
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     BackendUnavailable,
     CacheMiss,
@@ -16,20 +19,62 @@ from .errors import (
     SummarizerError,
     TransportError,
 )
-from .pipeline import Summarizer, asummarize, summarize, summarize_many
-from .schema import (
-    Actor,
-    ArticleInfo,
-    ArticleSummary,
-    Demand,
-    Event,
-    Evidence,
-    Grounding,
-    Position,
-    Provenance,
-    SummaryResult,
-    Usage,
-)
+
+if TYPE_CHECKING:
+    from .articles import Article
+    from .config import Settings
+    from .pipeline import Summarizer, asummarize, summarize, summarize_many
+    from .schema import (
+        Actor,
+        ArticleInfo,
+        ArticleSummary,
+        Demand,
+        Event,
+        Evidence,
+        Grounding,
+        Position,
+        Provenance,
+        SummaryResult,
+        Usage,
+    )
+
+# Imported on first use (PEP 562), so `summarizer --help` does not load pydantic, Jinja
+# and the pipeline: see benchmarks/startup.py.
+_LAZY = {
+    "Article": "articles",
+    "Settings": "config",
+    **dict.fromkeys(["Summarizer", "asummarize", "summarize", "summarize_many"], "pipeline"),
+    **dict.fromkeys(
+        [
+            "Actor",
+            "ArticleInfo",
+            "ArticleSummary",
+            "Demand",
+            "Event",
+            "Evidence",
+            "Grounding",
+            "Position",
+            "Provenance",
+            "SummaryResult",
+            "Usage",
+        ],
+        "schema",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'summarizer' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 
 __version__ = "0.1.0"
 
