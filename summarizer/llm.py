@@ -90,6 +90,7 @@ class OpenAICompatibleBackend:
         )
         self.response_format = settings.response_format
         key = settings.api_key.get_secret_value() if settings.api_key else "no-key-needed"
+        self._secret = key if settings.api_key else None
         options: dict[str, Any] = {
             "api_key": key,
             "base_url": settings.base_url,
@@ -108,7 +109,7 @@ class OpenAICompatibleBackend:
         try:
             return _raw(self._client.chat.completions.create(**request))
         except openai.OpenAIError as error:
-            raise _transport_error(error) from error
+            raise self._scrubbed(_transport_error(error)) from None
         except json.JSONDecodeError:
             raise _not_json() from None
 
@@ -117,9 +118,18 @@ class OpenAICompatibleBackend:
         try:
             return _raw(await self._async().chat.completions.create(**request))
         except openai.OpenAIError as error:
-            raise _transport_error(error) from error
+            raise self._scrubbed(_transport_error(error)) from None
         except json.JSONDecodeError:
             raise _not_json() from None
+
+    def _scrubbed(self, error: TransportError) -> TransportError:
+        """The error without the API key, which some servers echo in their error body.
+
+        The openai error is not chained (`from None`): its message may hold the key too.
+        """
+        if self._secret and self._secret in str(error):
+            error.args = (str(error).replace(self._secret, "***"),)
+        return error
 
     async def aclose(self) -> None:
         """Close the async client's connections; the next async call opens a new client."""

@@ -160,7 +160,11 @@ def _handler(server: ScriptedFaultServer) -> type[BaseHTTPRequestHandler]:
             self._error(503, "fake overload")
 
         def _status(self, step: Step) -> None:
-            self._error(step.status, f"fake error {step.status}")
+            message = f"fake error {step.status}"
+            if step.status == 401:  # some servers echo the key they were given
+                key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+                message += f": Incorrect API key provided: {key}"
+            self._error(step.status, message)
 
         def _hang(self, step: Step) -> None:
             server.released.wait(HANG_SECONDS)
