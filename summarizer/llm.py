@@ -185,20 +185,36 @@ def _transport_error(error: openai.OpenAIError) -> TransportError:
     if isinstance(error, openai.APITimeoutError):
         return TransportError("the model endpoint timed out", transient=True)
     if isinstance(error, openai.APIConnectionError):
-        return TransportError(f"cannot reach the model endpoint: {error}", transient=True)
+        # openai says only "Connection error."; the httpx error under it says what happened.
+        cause = error.__cause__
+        detail = f"{type(cause).__name__}: {cause}" if cause and str(cause) else str(error)
+        return TransportError(f"cannot reach the model endpoint: {_short(detail)}", transient=True)
     if isinstance(error, openai.APIStatusError):
         status = error.status_code
         transient = status in (408, 409, 429) or status >= 500
         retry_after = _retry_after(error.response.headers.get("retry-after"))
         asked = f" (Retry-After {retry_after:.0f}s)" if retry_after else ""
         return TransportError(
-            f"the model endpoint answered HTTP {status}{asked}: {_short(error.message)}",
+            f"the model endpoint answered HTTP {status}{asked}: {_short(_status_message(error))}",
             transient=transient,
             retry_after=retry_after,
         )
     if isinstance(error, openai.APIResponseValidationError):
         return TransportError("the endpoint sent a malformed response body", transient=True)
     return TransportError(f"model call failed: {_short(str(error))}", transient=False)
+
+
+def _status_message(error: openai.APIStatusError) -> str:
+    """The server's own error message when its body has one (OpenAI's shape), else openai's."""
+    body = error.body
+    if isinstance(body, dict):
+        message = body.get("message")
+        nested = body.get("error")
+        if message is None and isinstance(nested, dict):
+            message = nested.get("message")
+        if isinstance(message, str) and message.strip():
+            return message
+    return error.message
 
 
 def _retry_after(header: str | None) -> float | None:
@@ -392,9 +408,10 @@ class ModelClient:
             return cause
         usage = log.usage.model_dump()
         if isinstance(cause, TransportError):
+            tries = _attempts(log.transport_attempts)
+            outcome = "could not be reached" if cause.transient else "refused the request"
             return SummarizationFailed(
-                f"{self.backend.model} could not be reached after "
-                f"{log.transport_attempts} attempts: {cause}",
+                f"{self.backend.model} {outcome} after {tries}: {cause}",
                 attempts=log.transport_attempts,
                 last_error=cause,
                 usage=usage,
@@ -414,6 +431,10 @@ class ModelClient:
             last_error=cause,
             usage=usage,
         )
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt" if count == 1 else f"{count} attempts"
 
 
 def _reask_logging() -> Hooks:

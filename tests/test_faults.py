@@ -43,12 +43,12 @@ ARTICLE = Article(
 
 # Each transient fault, and what the one-line error says once the attempts run out.
 TRANSIENT_FAULTS = {
-    "429 Retry-After": (rate_limited("0"), "HTTP 429"),
+    "429 Retry-After": (rate_limited("0"), "HTTP 429: fake rate limit"),
     "500": (SERVER_ERROR, "HTTP 500"),
     "503": (UNAVAILABLE, "HTTP 503"),
     "hang past timeout": (HANG, "timed out"),
-    "connection reset": (RESET, "cannot reach the model endpoint"),
-    "truncated body": (TRUNCATED, "cannot reach the model endpoint"),
+    "connection reset": (RESET, "cannot reach the model endpoint: ReadError"),
+    "truncated body": (TRUNCATED, "peer closed connection without sending complete message"),
     "invalid JSON body": (INVALID_JSON, "not JSON"),
     "schema-invalid body": (NOT_A_COMPLETION, "malformed completion"),
 }
@@ -101,7 +101,9 @@ def test_permanent_http_errors_are_not_retried(code, tmp_path):
         with pytest.raises(SummarizationFailed) as caught:
             fault_summarizer(server.base_url, tmp_path).summarize(ARTICLE)
         assert server.count == 1
-    assert f"HTTP {code}" in str(caught.value)
+    assert f"refused the request after 1 attempt: the model endpoint answered HTTP {code}" in str(
+        caught.value
+    )
     assert_one_clear_line(caught.value)
     assert cache_files(tmp_path) == []
 
