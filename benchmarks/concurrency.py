@@ -1,0 +1,157 @@
+"""Concurrency efficiency: N articles against a loopback server that answers after a fixed delay.
+
+The server is a scripted fake of an OpenAI-compatible endpoint (a throughput benchmark needs
+no real model): it waits --latency seconds, then returns the same hand-written, valid answer
+to every request. With concurrency c, N articles ideally take ceil(N / c) * latency seconds;
+efficiency is that ideal divided by the time achieved (1.0 = no overhead at all).
+
+    .venv/bin/python benchmarks/concurrency.py [--articles 200] [--latency 0.5] \
+        [--levels 8,16,32,64]
+
+Target: efficiency >= 0.9 at 32 concurrent requests, 0.5 s latency, 200 articles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from _machine import describe
+
+from summarizer import Summarizer, SummarizerError
+
+QUOTE = "he plans to meet with Russian President Vladimir Putin on Tuesday"
+SCRIPTED_ANSWER = {
+    "summary": "Trump plans a call with Putin about a ceasefire.",
+    "key_points": ["A call is planned.", "A ceasefire is discussed.", "Talks are on Tuesday."],
+    "actors": [
+        {
+            "name": "Donald Trump",
+            "aliases": ["Trump"],
+            "type": "person",
+            "role": "President",
+            "affiliation": "United States",
+        },
+        {
+            "name": "Vladimir Putin",
+            "aliases": ["Putin"],
+            "type": "person",
+            "role": "President",
+            "affiliation": "Russia",
+        },
+    ],
+    "events": [
+        {
+            "what": "Trump-Putin meeting",
+            "category": "consult",
+            "status": "planned",
+            "when": "on Tuesday",
+            "where": None,
+            "participants": ["Donald Trump", "Vladimir Putin"],
+            "evidence": [QUOTE],
+        },
+    ],
+    "positions": [],
+    "demands": [],
+}
+
+
+def scripted_completion() -> bytes:
+    """The fake server's one answer, as a chat completion body."""
+    return json.dumps(
+        {
+            "id": "scripted-fake",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "scripted-fake",
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": json.dumps(SCRIPTED_ANSWER)},
+                }
+            ],
+            "usage": {"prompt_tokens": 500, "completion_tokens": 150, "total_tokens": 650},
+        }
+    ).encode()
+
+
+def serve(latency: float, ports: multiprocessing.Queue[int]) -> None:
+    """Run the loopback scripted fake endpoint on a free port, and report the port."""
+    body = scripted_completion()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real server
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            time.sleep(latency)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+        request_queue_size = 256
+
+    server = Server(("127.0.0.1", 0), Handler)
+    ports.put(server.server_address[1])
+    server.serve_forever()
+
+
+def start_server(latency: float) -> tuple[multiprocessing.Process, str]:
+    """The fake endpoint in its own process, so it does not share our interpreter's GIL."""
+    ports: multiprocessing.Queue[int] = multiprocessing.Queue()
+    process = multiprocessing.Process(target=serve, args=(latency, ports), daemon=True)
+    process.start()
+    return process, f"http://127.0.0.1:{ports.get(timeout=30)}/v1"
+
+
+def articles(count: int, run: int) -> list[str]:
+    """Distinct articles (so no two requests are alike) that contain the scripted quote."""
+    return [
+        f"Report {run}-{number}. Trump said {QUOTE} to discuss a ceasefire."
+        for number in range(count)
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--latency", type=float, default=0.5)
+    parser.add_argument("--levels", default="8,16,32,64")
+    options = parser.parse_args()
+    server, base_url = start_server(options.latency)
+    print(f"{options.articles} articles, scripted fake server answering after {options.latency} s")
+    print(f"{'concurrency':>11} {'ideal s':>8} {'achieved s':>10} {'efficiency':>10} {'failed':>6}")
+    for run, level in enumerate(int(x) for x in options.levels.split(",")):
+        summarizer = Summarizer(
+            model="scripted-fake",
+            base_url=base_url,
+            api_key="unused",
+            cache="off",
+            concurrency=level,
+        )
+        batch = articles(options.articles, run)
+        started = time.perf_counter()
+        outcomes = summarizer.summarize_many(batch)
+        achieved = time.perf_counter() - started
+        failed = sum(isinstance(o, SummarizerError) for o in outcomes)
+        ideal = math.ceil(options.articles / level) * options.latency
+        print(f"{level:>11} {ideal:>8.2f} {achieved:>10.2f} {ideal / achieved:>10.2f} {failed:>6}")
+    server.terminate()
+    print(f"machine: {describe()}")
+
+
+if __name__ == "__main__":
+    main()
