@@ -139,6 +139,27 @@ def test_output_folder_gets_one_file_per_article_under_a_stable_name(site, tmp_p
     assert first.stdout == ""
 
 
+def test_batch_of_20_saved_pages_with_one_that_is_not_an_article(tmp_path):
+    # 19 saved copies of the two served pages (each copy is the same request, so this needs
+    # no recording of its own) and one page that is not an article.
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    for number in range(1, 20):
+        page = "article.html" if number % 2 else "second.html"
+        shutil.copy(SITE / page, folder / f"page-{number:02d}.html")
+    shutil.copy(SITE / "login.html", folder / "page-20.html")
+    result = run("summarize", str(folder), "--format", "jsonl", *AGAIN)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 19
+    assert all(json.loads(line)["summary"]["actors"] for line in lines)
+    assert "1 of 20 inputs failed" in result.stderr
+    assert f"error: {folder / 'page-20.html'}: not an article page" in result.stderr
+    assert "usage: 19 articles," in result.stderr
+    assert result.stderr.count("✓ ") == 19 and result.stderr.count("✗ ") == 1
+    assert "20/20" in result.stderr  # the progress bar's last frame
+
+
 def test_folder_of_20_with_one_broken_file(tmp_path):
     folder = tmp_path / "articles"
     shutil.copytree(BATCH, folder)
