@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 
 from summarizer import Article, SummaryResult
 
@@ -52,6 +53,19 @@ def test_sixteen_at_once_against_the_endpoint_in_order_with_retries(tmp_path):
         again = fault_summarizer(server.base_url, tmp_path, concurrency=16).summarize_many(batch)
         assert server.count == 0
     assert all(isinstance(o, SummaryResult) and o.provenance.cache_hit for o in again)
+
+
+def test_one_summarizer_shared_by_threads(tmp_path):
+    batch = articles(24)
+    with scripted_fault_server(*[ok(delay=0.05)] * 24) as server:
+        summarizer = fault_summarizer(server.base_url, tmp_path)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(summarizer.summarize, batch))
+        assert server.count == 24
+        assert server.max_in_flight <= 8
+    assert [r.article.text for r in results] == [a.text for a in batch]
+    assert all(r.provenance.attempts == 1 and not r.provenance.cache_hit for r in results)
+    assert len(list(tmp_path.glob("*.json"))) == 24
 
 
 def test_one_failing_article_does_not_stop_the_others(tmp_path):
