@@ -13,7 +13,7 @@ import socket
 import struct
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -138,7 +138,8 @@ def _handler(server: ScriptedFaultServer) -> type[BaseHTTPRequestHandler]:
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(body)
+            with suppress(ConnectionError):  # a client that timed out has hung up
+                self.wfile.write(body)
 
         def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
             body = {"error": {"message": message, "type": "fake_fault", "code": status}}
