@@ -323,3 +323,21 @@ def test_cli_has_help():
 
     result = CliRunner().invoke(cli, ["digest", "--help"])
     assert result.exit_code == 0 and "--dry-run" in result.output
+
+
+class _Rejecting:
+    async def handle_DATA(self, server, session, envelope) -> str:
+        return "554 5.7.1 message rejected as spam"
+
+
+def test_a_rejected_message_is_a_permanent_send_error(results):
+    port = _free_port()
+    controller = Controller(_Rejecting(), hostname="127.0.0.1", port=port)
+    mail = build_email(build_digest(results), sender="d@example.org", recipients=["t@example.org"])
+    controller.start()
+    try:
+        with pytest.raises(SendError, match=r"554 5\.7\.1 message rejected as spam") as error:
+            send_email(mail, SmtpSettings(host="127.0.0.1", port=port, security="none"))
+    finally:
+        controller.stop()
+    assert error.value.permanent
