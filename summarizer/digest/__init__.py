@@ -9,11 +9,43 @@
 `run_digest(load_config(path))` is the whole job, as `summarizer digest` runs it.
 """
 
-from .build import Digest, Failure, Story, StoryGroup, build_digest, group_stories
-from .config import DigestConfig, SmtpSettings, load_config, parse_config
-from .email import RenderedEmail, build_email
-from .run import RunReport, run_digest
-from .send import SendError, send_email, send_message
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .build import Digest, Failure, Story, StoryGroup, build_digest, group_stories
+    from .config import DigestConfig, SmtpSettings, load_config, parse_config
+    from .email import RenderedEmail, build_email
+    from .run import RunReport, run_digest
+    from .send import SendError, send_email, send_message
+
+# Imported on first use (PEP 562): `summarizer --help` imports digest.cli, and with it this
+# package, so eager imports here cost ~0.4 s of start-up (benchmarks/startup.py).
+_LAZY = {
+    **dict.fromkeys(
+        ["Digest", "Failure", "Story", "StoryGroup", "build_digest", "group_stories"], "build"
+    ),
+    **dict.fromkeys(["DigestConfig", "SmtpSettings", "load_config", "parse_config"], "config"),
+    **dict.fromkeys(["RenderedEmail", "build_email"], "email"),
+    **dict.fromkeys(["RunReport", "run_digest"], "run"),
+    **dict.fromkeys(["SendError", "send_email", "send_message"], "send"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'summarizer.digest' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 
 __all__ = [
     "Digest",
