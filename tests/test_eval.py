@@ -18,6 +18,7 @@ from summarizer.cli import cli
 from summarizer.errors import InputError
 from summarizer.eval.gold import GoldArticle, load_gold, load_jsonl, load_wikievents
 from summarizer.eval.report import as_json, table
+from summarizer.eval.run import select
 from summarizer.eval.score import (
     Counts,
     match,
@@ -332,3 +333,13 @@ def test_cli_import_does_not_load_the_evaluation_package():
     code = "import sys, summarizer.cli; print(sorted(m for m in sys.modules if '.eval.' in m))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['summarizer.eval.cli']"
+
+
+def test_select_by_id_then_the_shortest():
+    golds = [
+        GoldArticle(id="long", text="one two three four"),
+        GoldArticle(id="short", text="one"),
+        GoldArticle(id="mid", text="one two"),
+    ]
+    assert [g.id for g in select(golds, shortest=2)] == ["short", "mid"]
+    assert [g.id for g in select(golds, ids=["long", "mid"], shortest=1)] == ["mid"]
