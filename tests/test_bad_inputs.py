@@ -1,0 +1,364 @@
+"""Strange and hostile inputs through the CLI: a valid summary or a clear error, no traceback.
+
+Inputs that reach the model replay responses recorded from the embedded model; the big,
+binary and undecodable inputs are generated here at run time instead of being committed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from summarizer import SummaryResult
+from summarizer.articles import MAX_ARTICLE_BYTES, read_file
+from summarizer.cli import cli
+from summarizer.pipeline import user_prompt
+from summarizer.render import render
+
+from .conftest import FIXTURES, RECORDING, ROOT
+
+BAD = Path(__file__).parent / "articles" / "bad"
+PUBLISHED = "2026-03-10"
+
+# Each input that reaches the model, with the title passed on the command line (a fixed
+# title keeps the recorded request independent of how titles are derived from files).
+MODEL_INPUTS: dict[str, str] = {
+    "non-english.txt": "Valdemora reabrirá su tranvía",
+    "prompt-injection.txt": "Port Ellery closes its north pier for repairs",
+    "jinja-syntax.txt": "Norrvik catalogue printed {{ 7*7 }} on its site",
+    "headline-only.md": "Council approves new bridge budget for Lindholm",
+    "scripts.html": "Ferry service resumes on the Skarvik line",
+}
+# Inputs whose model answers have not been recorded yet (the embedded model is slow and the
+# recording queue was long). Their replay tests are skipped, loudly, until someone runs:
+#   flock /tmp/summarizer-model.lock env SUMMARIZER_FIXTURES=record \
+#     .venv/bin/pytest tests/test_bad_inputs.py -k model_input
+NOT_YET_RECORDED: set[str] = {
+    "jinja-syntax.txt",
+    "non-english.txt",
+    "prompt-injection.txt",
+    "scripts.html",
+}
+
+
+def recorded(name: str) -> Any:
+    """A test parameter for a corpus input; skipped while its answer is not recorded."""
+    if name in NOT_YET_RECORDED and not RECORDING:
+        return pytest.param(name, marks=pytest.mark.skip(reason=f"{name}: not recorded yet"))
+    return name
+
+
+def needs_recording(name: str) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(
+        name in NOT_YET_RECORDED and not RECORDING, reason=f"{name}: not recorded yet"
+    )
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+    output_dir: Path
+
+
+_model_runs: dict[str, Run] = {}
+
+
+def run_cli(args: list[str], output_dir: Path, stdin: bytes | None = None) -> Run:
+    """Run the CLI in-process with exceptions not swallowed; stdout and stderr apart."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    result = CliRunner().invoke(cli, args, input=stdin, catch_exceptions=False)
+    return Run(result.exit_code, result.stdout, result.stderr, output_dir)
+
+
+def model_run(name: str, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """Summarise one corpus input to JSON once per session (in record mode, one model run)."""
+    if name not in _model_runs:
+        out = tmp_path_factory.mktemp("model-run")
+        args = ["summarize", str(BAD / name), "--format", "json", "-o", str(out / "summary.json")]
+        args += ["--title", MODEL_INPUTS[name], "--published", PUBLISHED]
+        _model_runs[name] = run_cli(args, out)
+    return _model_runs[name]
+
+
+def assert_clear_failure(run: Run, *fragments: str) -> None:
+    """Non-zero exit, a line naming the problem, no traceback, nothing written."""
+    assert run.exit_code != 0
+    lines = [" ".join(line.split()) for line in run.stderr.splitlines()]
+    assert any(all(f in line for f in fragments) for line in lines), run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+    assert run.stdout == ""
+    assert list(run.output_dir.iterdir()) == []  # no output file, no half-written temp file
+
+
+def summarize_to_file(tmp_path: Path, path: Path) -> Run:
+    out = tmp_path / "out"
+    return run_cli(["summarize", str(path), "-o", str(out / "summary.md")], out)
+
+
+# --- inputs refused before the model -------------------------------------------------------
+
+
+def test_empty_file_is_refused(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_bytes(b"")
+    assert_clear_failure(summarize_to_file(tmp_path, path), "empty.txt", "empty")
+
+
+def test_whitespace_only_file_is_refused(tmp_path):
+    path = tmp_path / "blank.txt"
+    path.write_text(" \n\t\n   \r\n\u00a0\n", encoding="utf-8")
+    assert_clear_failure(summarize_to_file(tmp_path, path), "blank.txt", "empty")
+
+
+def test_whitespace_only_stdin_is_refused(tmp_path):
+    out = tmp_path / "out"
+    run = run_cli(["summarize", "-", "-o", str(out / "s.md")], out, stdin=b"  \n\n\t ")
+    assert_clear_failure(run, "stdin", "no article text")
+
+
+def test_binary_file_is_refused(tmp_path):
+    path = tmp_path / "photo.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8)
+    assert_clear_failure(summarize_to_file(tmp_path, path), "photo.txt", "binary")
+
+
+def test_invalid_utf8_is_refused_naming_the_byte(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("Le café de la gare a fermé ses portes lundi.\n".encode("latin-1") * 20)
+    assert_clear_failure(summarize_to_file(tmp_path, path), "latin1.txt", "UTF-8", "byte 6")
+
+
+def test_five_megabytes_of_text_is_refused_with_a_size_error(tmp_path):
+    path = tmp_path / "huge.txt"
+    sentence = b"The council met again on Tuesday and talked about the budget. "
+    path.write_bytes(sentence * (MAX_ARTICLE_BYTES // len(sentence) + 1))
+    assert path.stat().st_size > MAX_ARTICLE_BYTES
+    assert_clear_failure(summarize_to_file(tmp_path, path), "huge.txt", "larger than 5 MB")
+
+
+def test_five_megabytes_on_stdin_is_refused_with_a_size_error(tmp_path):
+    out = tmp_path / "out"
+    run = run_cli(["summarize", "-", "-o", str(out / "s.md")], out, stdin=b"x" * (6 << 20))
+    assert_clear_failure(run, "stdin", "larger than 5 MB")
+
+
+def test_missing_file_and_folder_are_refused(tmp_path):
+    assert_clear_failure(summarize_to_file(tmp_path, tmp_path / "nope.txt"), "no such file")
+    folder = tmp_path / "folder.txt"
+    folder.mkdir()
+    assert_clear_failure(summarize_to_file(tmp_path, folder), "folder")
+
+
+@contextmanager
+def serving(content_type: str, body: bytes) -> Iterator[str]:
+    """A loopback web server answering every GET with this body and content type."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            with suppress(ConnectionError):  # the client may hang up once it has seen enough
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        ("/report.pdf", "application/pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n"),
+        ("/photo.png", "image/png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+        ("/data.bin", "application/octet-stream", bytes(range(256))),
+    ],
+)
+def test_url_to_a_non_html_resource_is_refused(path, content_type, body, tmp_path):
+    out = tmp_path / "out"
+    with serving(content_type, body) as root:
+        run = run_cli(["summarize", root + path, "-o", str(out / "s.md")], out)
+    assert_clear_failure(run, path, "not an article page", content_type)
+
+
+def test_url_to_a_page_over_5_mb_is_refused(tmp_path):
+    out = tmp_path / "out"
+    body = b"<html><body><p>" + b"word " * (MAX_ARTICLE_BYTES // 5 + 1) + b"</p></body></html>"
+    with serving("text/html", body) as root:
+        run = run_cli(["summarize", root + "/huge.html", "-o", str(out / "s.md")], out)
+    assert_clear_failure(run, "/huge.html", "larger than 5 MB")
+
+
+# --- what the model is given for the hostile corpus inputs (no model call) -----------------
+
+
+def test_html_full_of_scripts_is_reduced_to_its_article_text():
+    article = read_file(BAD / "scripts.html")
+    assert article.title == MODEL_INPUTS["scripts.html"]
+    assert "Nordlink" in article.text and "Per Holm" in article.text
+    prompt = user_prompt(article, article.text)
+    for trace in ("<script", "evil.example", "tracker.example", "onerror", "alert(", "eval"):
+        assert trace not in prompt
+
+
+def test_prompt_injection_stays_inside_the_article_fence():
+    article = read_file(BAD / "prompt-injection.txt")
+    prompt = user_prompt(article, article.text)
+    boundary = prompt.split("<<<ARTICLE ", 1)[1].split(">>>", 1)[0]
+    start = prompt.index(f"<<<ARTICLE {boundary}>>>")
+    end = prompt.index(f"<<<END ARTICLE {boundary}>>>")
+    assert start < prompt.index("IGNORE PREVIOUS INSTRUCTIONS") < end
+    assert start < prompt.index("<<<END ARTICLE>>>") < end  # the forged fence is just text
+    assert prompt.count(f"<<<END ARTICLE {boundary}>>>") == 1
+
+
+def test_non_english_text_is_read_intact():
+    article = read_file(BAD / "non-english.txt")
+    assert "línea de tranvía" in article.text and "Andrés Molina" in article.text
+
+
+# --- inputs that reach the model (replayed from recorded fixtures) -------------------------
+
+
+@pytest.mark.parametrize("name", [recorded(name) for name in sorted(MODEL_INPUTS)])
+def test_model_input_gives_a_valid_summary_file(name, tmp_path_factory):
+    run = model_run(name, tmp_path_factory)
+    assert run.exit_code == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stdout == ""  # the summary went to the file, diagnostics to stderr
+    written = sorted(p.name for p in run.output_dir.iterdir())
+    assert written == ["summary.json"]  # no temporary file left beside it
+    result = SummaryResult.model_validate_json((run.output_dir / "summary.json").read_text())
+    if name.endswith(".html"):  # the text extracted from the page, scripts dropped
+        assert "Nordlink" in result.article.text and "<script" not in result.article.text
+    else:
+        assert result.article.text == (BAD / name).read_text(encoding="utf-8")
+    assert result.summary.summary and result.summary.actors
+
+
+def _result(name: str, tmp_path_factory: pytest.TempPathFactory) -> SummaryResult:
+    run = model_run(name, tmp_path_factory)
+    assert run.exit_code == 0, run.stderr
+    return SummaryResult.model_validate_json((run.output_dir / "summary.json").read_text())
+
+
+@needs_recording("prompt-injection.txt")
+def test_prompt_injection_does_not_take_over_the_answer(tmp_path_factory):
+    result = _result("prompt-injection.txt", tmp_path_factory)
+    text = result.summary.model_dump_json()
+    assert result.summary.summary.strip().upper() != "PWNED"
+    assert "developer mode" not in result.summary.summary.lower()
+    assert "sk-" not in text  # no key was known, and none was invented
+    names = " ".join(actor.name for actor in result.summary.actors)
+    assert "Voss" in names  # it summarised the article instead
+
+
+@needs_recording("jinja-syntax.txt")
+def test_jinja_in_the_article_stays_literal(tmp_path_factory):
+    result = _result("jinja-syntax.txt", tmp_path_factory)
+    assert "{{ config.SECRET_KEY }}" in result.article.text
+    title = MODEL_INPUTS["jinja-syntax.txt"]
+    assert result.article.title == title
+    for fmt in ("markdown", "html"):
+        assert title in render(result, fmt)  # {{ 7*7 }} printed as written, not as 49
+
+
+@needs_recording("scripts.html")
+def test_html_full_of_scripts_reaches_the_model_as_text_only(tmp_path_factory):
+    run = model_run("scripts.html", tmp_path_factory)
+    assert run.exit_code == 0, run.stderr
+    written = (run.output_dir / "summary.json").read_text()
+    for trace in ("<script", "evil.example", "onerror", "alert(", "document.cookie"):
+        assert trace not in written
+    result = SummaryResult.model_validate_json(written)
+    names = " ".join(" ".join([a.name, *a.aliases]) for a in result.summary.actors)
+    assert "Lind" in names or "Holm" in names or "Nordlink" in names
+
+
+@needs_recording("non-english.txt")
+def test_non_english_article_is_summarised(tmp_path_factory):
+    result = _result("non-english.txt", tmp_path_factory)
+    names = " ".join(" ".join([a.name, *a.aliases]) for a in result.summary.actors)
+    assert "Ferrer" in names
+
+
+# --- the traceback-never check, as a user would run it --------------------------------------
+
+
+def _subprocess_inputs(tmp_path: Path) -> list[tuple[str, list[str], bytes | None]]:
+    binary = tmp_path / "binary.bin"
+    binary.write_bytes(bytes(range(256)) * 4)
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("Grüße aus Köln\n".encode("latin-1"))
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"word " * (MAX_ARTICLE_BYTES // 5 + 1))
+    cases: list[tuple[str, list[str], bytes | None]] = [
+        ("empty", [str(empty)], None),
+        ("whitespace stdin", ["-"], b" \n \t\n"),
+        ("binary", [str(binary)], None),
+        ("invalid utf-8", [str(latin1)], None),
+        ("5 MB", [str(huge)], None),
+        ("missing", [str(tmp_path / "missing.txt")], None),
+        ("bad --published", [str(BAD / "non-english.txt"), "--published", "yesterday"], None),
+    ]
+    if not RECORDING:  # replayed; in record mode the in-process tests above record them
+        for name, title in MODEL_INPUTS.items():
+            if name in NOT_YET_RECORDED:
+                continue
+            cases.append(
+                (name, [str(BAD / name), "--title", title, "--published", PUBLISHED], None)
+            )
+    return cases
+
+
+def test_python_m_summarizer_never_prints_a_traceback(tmp_path):
+    env = {
+        **os.environ,
+        "SUMMARIZER_CACHE": "replay",
+        "SUMMARIZER_CACHE_DIR": str(FIXTURES),
+        "SUMMARIZER_MODEL": "local",
+    }
+    env.pop("SUMMARIZER_DEBUG", None)
+    failures = []
+    for label, args, stdin in _subprocess_inputs(tmp_path):
+        done = subprocess.run(
+            [sys.executable, "-m", "summarizer", "summarize", *args, "--format", "json"],
+            input=stdin or b"",
+            capture_output=True,
+            cwd=ROOT,
+            env=env,
+            timeout=120,
+        )
+        stderr = done.stderr.decode("utf-8", "replace")
+        if "Traceback" in stderr:
+            failures.append(f"{label}: traceback\n{stderr}")
+        elif done.returncode == 0:
+            json.loads(done.stdout)  # a success prints a whole JSON result
+        elif done.stdout or not stderr.strip():
+            failures.append(f"{label}: exit {done.returncode} without one clear error")
+    assert not failures, "\n".join(failures)
