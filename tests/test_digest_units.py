@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from summarizer import Article, ConfigError, Summarizer, SummaryResult
+from summarizer import ConfigError, Summarizer, SummaryResult
 from summarizer.digest import (
     SendError,
     SmtpSettings,
@@ -26,34 +26,24 @@ from summarizer.digest import (
     send_email,
 )
 from summarizer.digest.email import one_line, safe_href
-from summarizer.digest.sources import canonical_url, content_hash, html_to_page
+from summarizer.digest.sources import canonical_url, content_hash
 from summarizer.digest.state import MIGRATIONS, State, StateError
 
-from .test_digest import ARTICLES, TITLES, Smtp, _free_port, _Inbox
+from .test_digest import (
+    TITLES,
+    Smtp,
+    _free_port,
+    _Inbox,
+    require_recorded_summaries,
+    the_four_articles,
+)
 
 _results: list[SummaryResult] = []
 
 
-def the_four_articles() -> list[Article]:
-    """The test articles exactly as a digest run over the test feeds builds them."""
-
-    def page(name: str) -> str:
-        return html_to_page((ARTICLES / name).read_text(encoding="utf-8"), "http://x/").text
-
-    bike = (ARTICLES / "bike-lanes-markup.md").read_text(encoding="utf-8")
-    return [
-        Article(text=page("transit-strike.html"), title=TITLES[0], source="Harbor Herald",
-                published=dt.date(2026, 11, 23)),
-        Article(text=page("library-reopens.html"), title=TITLES[2], source="Harbor Herald",
-                published=dt.date(2026, 11, 23)),
-        Article(text=page("transit-talks.html"), title=TITLES[1], source="City Wire",
-                published=dt.date(2026, 11, 24)),
-        Article(text=bike, title=bike.splitlines()[0][2:], source="Riverton notes"),
-    ]  # fmt: skip
-
-
 @pytest.fixture
 def results() -> list[SummaryResult]:
+    require_recorded_summaries()
     if not _results:
         outcomes = Summarizer().summarize_many(the_four_articles())
         assert all(isinstance(outcome, SummaryResult) for outcome in outcomes), outcomes
