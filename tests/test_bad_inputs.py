@@ -46,7 +46,6 @@ MODEL_INPUTS: dict[str, str] = {
 #   flock /tmp/summarizer-model.lock env SUMMARIZER_FIXTURES=record \
 #     .venv/bin/pytest tests/test_bad_inputs.py -k model_input
 NOT_YET_RECORDED: set[str] = {
-    "jinja-syntax.txt",
     "non-english.txt",
     "prompt-injection.txt",
     "scripts.html",
@@ -282,8 +281,12 @@ def test_jinja_in_the_article_stays_literal(tmp_path_factory):
     assert "{{ config.SECRET_KEY }}" in result.article.text
     title = MODEL_INPUTS["jinja-syntax.txt"]
     assert result.article.title == title
-    for fmt in ("markdown", "html"):
-        assert title in render(result, fmt)  # {{ 7*7 }} printed as written, not as 49
+    # The recorded answer repeats the article's template code in its summary.
+    assert "{{ 7*7 }}" in result.summary.summary
+    for fmt in ("markdown", "html", "json"):
+        output = render(result, fmt)
+        assert title in output  # {{ 7*7 }} printed as written, not as 49
+        assert "{% for book in books %}" in output
 
 
 @needs_recording("scripts.html")
