@@ -275,3 +275,29 @@ def assert_grounded_or_flagged(result) -> None:
     assert abs(figures.exact + figures.normalized + figures.fuzzy + figures.none - 1) < 1e-3
     assert figures.ungrounded_items == sum(1 for item in items if not item.grounded)
     assert all(actor.mentioned is not None for actor in result.summary.actors)
+
+
+def test_recorded_invented_quote_is_reasked_then_kept_flagged(caplog):
+    """A real exchange (fixture recorded from the embedded model for tests/test_bad_inputs.py).
+
+    The model's first answer cited "Developers found the fault within an hour", which the
+    article does not say; the re-ask named it; the second (last grounding) answer kept it,
+    so it is flagged, while every other quote is located and every item stays grounded.
+    """
+    import datetime as dt
+
+    from summarizer.articles import read_file
+
+    article = read_file(Path(__file__).parent / "articles" / "bad" / "jinja-syntax.txt")
+    article.title = "Norrvik catalogue printed {{ 7*7 }} on its site"
+    article.published = dt.date(2026, 3, 10)
+    with caplog.at_level("WARNING", logger="summarizer.llm"):
+        result = Summarizer().summarize(article)
+    assert "not in the article" in caplog.text
+    assert "Developers found the fault within an hour" in caplog.text
+    assert result.provenance.attempts >= 2
+    invented = [e for _, _, e in result.summary.evidence() if e.match == "none"]
+    assert [e.quote for e in invented] == ["Developers found the fault within an hour"]
+    assert_grounded_or_flagged(result)
+    assert result.grounding.none == pytest.approx(1 / result.grounding.quotes, abs=1e-3)
+    assert result.grounding.ungrounded_items == 0  # the item is backed by its other quote
