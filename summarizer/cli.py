@@ -274,7 +274,7 @@ def _emit(
 
         from .render.terminal import terminal_view
 
-        console = Console()
+        console = Console() if sys.stdout.isatty() else Console(width=100)
         for result in results:
             console.print(terminal_view(result))
     elif fmt == "json" and len(results) > 1:

@@ -23,7 +23,9 @@ _STATUS_STYLE = {
 def terminal_view(result: SummaryResult) -> RenderableType:
     """The result as one rich renderable: header, summary, actors, positions, demands, events."""
     summary, article = result.summary, result.article
-    parts: list[RenderableType] = [Text(summary.summary), Text()]
+    meta = _meta(result)
+    parts: list[RenderableType] = [Text(meta, style="dim"), Text()] if meta else []
+    parts += [Text(summary.summary), Text()]
     parts.append(Text("Key points", style="bold underline"))
     parts += [Text(f"  • {point}") for point in summary.key_points]
     parts += [Text(), _actors(summary)]
@@ -75,9 +77,7 @@ def _meta(result: SummaryResult) -> str:
 
 def _footer(result: SummaryResult) -> Text:
     p = result.provenance
-    meta = _meta(result)
-    text = f"{meta} · " if meta else ""
-    text += f"{p.model} · {p.usage.total_tokens} tokens"
+    text = f"{p.model} · {p.usage.total_tokens:,} tokens"
     if p.cache_hit:
         text += " · cached"
     return Text(text, style="dim")
@@ -100,10 +100,10 @@ def _actors(summary: ArticleSummary) -> Table:
 
 def _events(summary: ArticleSummary) -> Table:
     table = Table(title="Events", title_justify="left", box=box.SIMPLE_HEAD, expand=True)
-    table.add_column("What", ratio=3, overflow="fold")
-    table.add_column("Status")
-    table.add_column("When", overflow="fold")
-    table.add_column("Where", overflow="fold")
+    table.add_column("What", ratio=4, min_width=24, overflow="fold")
+    table.add_column("Status", no_wrap=True)
+    table.add_column("When", ratio=2, overflow="fold")
+    table.add_column("Where", ratio=1, min_width=10, overflow="fold")
     table.add_column("Who", ratio=2, overflow="fold")
     for event in summary.events:
         when = " ".join(
