@@ -394,7 +394,8 @@ class ModelClient:
         self, key: str, request: dict[str, Any], raw: dict[str, Any], log: CallLog
     ) -> ChatCompletion:
         # Stored only once the whole exchange validates, so a failed answer is never cached.
-        log.pending.append((key, request, raw))
+        # Instructor appends its re-ask messages to this same list later: store a copy.
+        log.pending.append((key, copy.deepcopy(request), raw))
         return self._completion(raw, log)
 
     def _completion(self, raw: dict[str, Any], log: CallLog) -> ChatCompletion:
