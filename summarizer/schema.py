@@ -56,6 +56,16 @@ ActorRef = Annotated[
 ActorType = Literal[
     "person", "state", "organisation", "armed_group", "international_body", "media", "other"
 ]
+# How each actor type reads in the Markdown, HTML and terminal views.
+ACTOR_TYPE_LABELS: dict[str, str] = {
+    "person": "person",
+    "state": "state / government",
+    "organisation": "organisation",
+    "armed_group": "military / armed group",
+    "international_body": "international body",
+    "media": "media",
+    "other": "other",
+}
 EventCategory = Literal[
     "consult",
     "agree",

@@ -16,18 +16,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from ..schema import ACTOR_TYPE_LABELS as ACTOR_TYPES
 from ..schema import ArticleSummary, Evidence, SummaryResult
 
 ITEM_COLOURS: dict[str, str] = {"event": "#cfe3ff", "position": "#cdf0c8", "demand": "#ffdca8"}
-ACTOR_TYPES: dict[str, str] = {
-    "person": "person",
-    "state": "state / government",
-    "organisation": "organisation",
-    "armed_group": "military / armed group",
-    "international_body": "international body",
-    "media": "media",
-    "other": "other",
-}
 
 
 @dataclass(frozen=True)

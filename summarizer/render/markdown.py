@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
+from ..schema import ACTOR_TYPE_LABELS as ACTOR_TYPES
 from ..schema import ArticleSummary, Evidence, SummaryResult
-
-_ACTOR_TYPES = {
-    "person": "person",
-    "state": "state / government",
-    "organisation": "organisation",
-    "armed_group": "military / armed group",
-    "international_body": "international body",
-    "media": "media",
-    "other": "other",
-}
 
 
 def _cell(text: str | None) -> str:
@@ -58,7 +49,7 @@ def render_markdown(result: SummaryResult) -> str:
     ]
     for actor in summary.actors:
         lines.append(
-            f"| **{_cell(actor.name)}** | {_ACTOR_TYPES[actor.type]} | {_cell(actor.role)} | "
+            f"| **{_cell(actor.name)}** | {ACTOR_TYPES[actor.type]} | {_cell(actor.role)} | "
             f"{_cell(actor.affiliation)} | {_cell(', '.join(actor.aliases) or None)} |"
         )
     if summary.positions:
