@@ -59,9 +59,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def llama_server():
+def llama_server(tmp_path):
     """llama-cpp-python's OpenAI-compatible server on loopback, serving the embedded model."""
     port = _free_port()
+    # A file, not a pipe: llama.cpp logs enough at load to fill a pipe nobody reads and stall.
+    log = (tmp_path / "server.log").open("w+b")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -80,15 +82,16 @@ def llama_server():
             "--model_alias",
             "qwen-embedded",
         ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if server.poll() is not None:
-                pytest.fail(f"server exited: {server.stderr.read().decode()[-2000:]}")
+                log.seek(0)
+                pytest.fail(f"server exited: {log.read().decode(errors='replace')[-2000:]}")
             try:
                 if httpx.get(f"{url}/models", timeout=2).status_code == 200:
                     break
@@ -103,6 +106,7 @@ def llama_server():
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
 
 
 def test_openai_compatible_backend_through_a_real_llama_server(llama_server):
