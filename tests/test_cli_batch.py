@@ -26,7 +26,7 @@ TITLE = "Valmora ferry crews vote to strike from Tuesday"
 #   flock /tmp/summarizer-model.lock env SUMMARIZER_FIXTURES=record \
 #     .venv/bin/pytest tests/test_cli_batch.py
 # (one article, about 2 minutes) and sets this to False, these tests are skipped, loudly.
-NOT_YET_RECORDED = True
+NOT_YET_RECORDED = False
 pytestmark = pytest.mark.skipif(
     NOT_YET_RECORDED and not RECORDING, reason="article.html: not recorded yet"
 )
