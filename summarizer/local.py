@@ -16,13 +16,17 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import llama_cpp
 
 from .config import ResponseFormat, Settings, cache_home
 from .errors import BackendUnavailable, TransportError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 EMBEDDED_NAME = "qwen2.5-coder-1.5b-instruct-q4_k_m"
 EMBEDDED_PARTS = 22
@@ -86,7 +90,25 @@ def embedded_model_path() -> Path:
     return target
 
 
-@functools.cache
+# llama-cpp-python silences llama.cpp by pointing file descriptors 1 and 2 (and sys.stdout
+# and sys.stderr) at /dev/null and back. Two threads doing so at once interleave, and the
+# process is left writing its output to /dev/null for good (seen in a batch whose first
+# articles counted tokens together), so llama.cpp objects are built one at a time, once.
+_constructing = threading.Lock()
+
+
+def _built_once(build: Callable[P, R]) -> Callable[P, R]:
+    cached: Callable[..., R] = functools.cache(build)
+
+    @functools.wraps(build)
+    def one_at_a_time(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _constructing:
+            return cached(*args, **kwargs)
+
+    return one_at_a_time
+
+
+@_built_once
 def _load(path: Path, context: int, threads: int) -> llama_cpp.Llama:
     try:
         return llama_cpp.Llama(
@@ -100,16 +122,17 @@ def _load(path: Path, context: int, threads: int) -> llama_cpp.Llama:
         raise BackendUnavailable(f"cannot load the model {path}: {error}") from None
 
 
-@functools.cache
+@_built_once
 def _vocabulary(path: Path) -> llama_cpp.Llama:
     # Counting tokens needs only the vocabulary: replayed runs never load the weights.
     return llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
 
 
-@functools.lru_cache(maxsize=8)
+@_built_once
 def _grammar(schema_json: str) -> llama_cpp.LlamaGrammar:
     # Built here rather than by llama-cpp-python's response_format handling, which falls
-    # back silently to unconstrained JSON when a schema does not convert.
+    # back silently to unconstrained JSON when a schema does not convert. One grammar per
+    # distinct schema: a process sees one or two.
     return llama_cpp.LlamaGrammar.from_json_schema(schema_json, verbose=False)
 
 

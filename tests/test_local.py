@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -141,3 +143,24 @@ def test_settings_never_print_the_key(monkeypatch):
     assert "sk-very-secret" not in repr(settings) and "sk-very-secret" not in json.dumps(
         settings.model_dump(mode="json")
     )
+
+
+def test_loading_the_vocabulary_from_many_threads_keeps_stdout_and_stderr():
+    # llama-cpp-python points fds 1 and 2 at /dev/null while it builds a model; unserialised,
+    # the first articles of a batch counting tokens together left a process silent for good.
+    script = """
+import sys, threading
+from summarizer.local import LocalBackend
+from summarizer.config import load_settings
+backend = LocalBackend(load_settings(model="local"))
+threads = [threading.Thread(target=backend.count_tokens, args=("Putin spoke.",)) for _ in range(4)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+print("stdout still open", flush=True)
+print("stderr still open", file=sys.stderr, flush=True)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "stdout still open" in done.stdout
+    assert "stderr still open" in done.stderr
