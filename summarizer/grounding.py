@@ -15,9 +15,21 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from .schema import ArticleSummary, Demand, Event, Evidence, Grounding, MatchKind, Position
+from .schema import (
+    QUOTE_MAX_CHARS,
+    ArticleSummary,
+    Demand,
+    Event,
+    Evidence,
+    Grounding,
+    MatchKind,
+    Position,
+)
 
 FUZZY_THRESHOLD = 85.0
+# How similar the nearest sentence must be to be offered with a re-ask (token-set ratio).
+_HINT_THRESHOLD = 50.0
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+|\n\s*\n")
 _QUOTE_MARKS = str.maketrans(
     {
         "“": '"',
@@ -116,6 +128,32 @@ class SourceText:
             and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", self.normalized) is not None
         )
 
+    def closest_passage(self, quote: str, limit: int = QUOTE_MAX_CHARS) -> str | None:
+        """The article's sentence (or, in a long sentence, words) nearest to a quote not found.
+
+        Sent back with the re-ask: a small model told only that a quote is missing tends to
+        repeat it, while shown the article's own words it copies them.
+        """
+        # Spacing is tidied (a sentence may wrap across lines); a copy is still found.
+        sentences = [" ".join(s.split()) for s in _SENTENCE_BREAK.split(self.text) if s.strip()]
+        if not sentences:
+            return None
+        best = max(sentences, key=lambda sentence: fuzz.token_set_ratio(quote, sentence))
+        if fuzz.token_set_ratio(quote, best) < _HINT_THRESHOLD:
+            return None
+        if len(best) <= limit:
+            return best
+        alignment = fuzz.partial_ratio_alignment(quote, best)
+        centre = (alignment.dest_start + alignment.dest_end) // 2 if alignment else 0
+        start = max(0, min(centre - limit // 2, len(best) - limit))
+        window = best[start : start + limit]
+        # Whole words only, so the passage can be copied as an exact quote.
+        if start > 0:
+            window = window.split(" ", 1)[-1]
+        if start + limit < len(best):
+            window = window.rsplit(" ", 1)[0]
+        return window.strip()
+
 
 def _lower(char: str) -> str:
     # A few characters lower to two ("İ"); they stay as they are, so offsets map one to one.
@@ -199,10 +237,18 @@ def quote_check(
             )
         )
         if missing:
-            quoted = "; ".join(f'"{quote}"' for quote in missing[:6])
+            quoted = "; ".join(
+                _with_hint(quote, source.closest_passage(quote)) for quote in missing[:6]
+            )
             raise ValueError(
-                f"these evidence quotes are not in the article: {quoted}. Copy each quote "
-                "exactly from the article text, or choose another sentence that is there"
+                f"these evidence quotes are not in the article: {quoted}. Replace each with "
+                "words copied exactly from the article text"
             )
 
     return check
+
+
+def _with_hint(quote: str, passage: str | None) -> str:
+    if passage is None:
+        return f'"{quote}"'
+    return f'"{quote}" (the article says: "{passage}")'

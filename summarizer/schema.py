@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from typing import Annotated, Any, Literal
 
@@ -142,8 +142,8 @@ class Actor(_Answer):
         Name,
         Field(
             description=(
-                "Canonical name as the article best identifies it: full name for a person "
-                "(`Vladimir Putin`, not `the Russian leader`), official name for a body."
+                "Canonical name as the article best identifies it: a person's full name without "
+                "title (`Vladimir Putin`, not `the Russian leader`), official name for a body."
             ),
         ),
     ]
@@ -159,7 +159,8 @@ class Actor(_Answer):
         )
     )
     role: Name | None = Field(
-        default=None, description="Role or title as the article gives it, else null."
+        default=None,
+        description="Role or title as the article gives it (`Russian President`), else null.",
     )
     affiliation: Label | None = Field(
         default=None, description="Country or organisation the actor belongs to, else null."
@@ -185,9 +186,9 @@ class Position(_Answer):
 class Demand(_Answer):
     """Something an actor demands, requests or insists on."""
 
-    by: ActorRef = Field(description="Name of the actor who makes the demand.")
+    by: ActorRef = Field(description="Name of the actor who asks or insists, not the one asked.")
     of: ActorRef | None = Field(
-        default=None, description="Name of the actor the demand is made of, or null if none."
+        default=None, description="Name of the actor asked to act, or null if none."
     )
     what: Annotated[Sentence, Field(description="What is demanded.")]
     conditions: Line | None = Field(
@@ -204,7 +205,12 @@ class Event(_Answer):
 
     what: Annotated[
         Line,
-        Field(description="What happened or is planned, in your own short words."),
+        Field(
+            description=(
+                "What happened or is planned, in a few words led by its verb and who did it "
+                "(`rebels attacked the camp`, `Trump and Putin to hold a call`)."
+            )
+        ),
     ]
     category: EventCategory = Field(
         description=(
@@ -231,7 +237,7 @@ class Event(_Answer):
     participants: list[ActorRef] = Field(
         default_factory=list,
         json_schema_extra={"maxItems": 5},
-        description="Names of the actors taking part, as written in `actors[].name`.",
+        description="Actors who did it and actors it was done to, as written in `actors[].name`.",
     )
     evidence: EvidenceList
     grounded: SkipJsonSchema[bool | None] = Field(
@@ -251,6 +257,14 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
+def _unambiguous(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Keys that map to one value only."""
+    values: dict[str, set[str]] = {}
+    for key, value in pairs:
+        values.setdefault(key, set()).add(value)
+    return {key: next(iter(found)) for key, found in values.items() if len(found) == 1}
+
+
 class ArticleSummary(_Answer):
     """A structured, source-grounded summary of one news article."""
 
@@ -261,23 +275,36 @@ class ArticleSummary(_Answer):
     key_points: list[Line] = Field(
         min_length=3,
         json_schema_extra={"maxItems": 5},
-        description="3 to 5 short key points, most important first.",
+        description=(
+            "3 to 5 short, different key points in the article's order, the first from its opening."
+        ),
     )
     actors: list[Actor] = Field(
         min_length=1,
         json_schema_extra={"maxItems": 8},
-        description="The people, states and organisations that act or speak, most important first.",
+        description=(
+            "The people, states, armed groups and organisations that act or speak, most "
+            "important first; not the news outlets that report the story."
+        ),
     )
     events: list[Event] = Field(
         min_length=1,
         json_schema_extra={"maxItems": 6},
-        description="What happened or is planned, most important first.",
+        description=(
+            "Distinct happenings, most important first; one entry per happening even when "
+            "the article mentions it several times."
+        ),
     )
     positions: list[Position] = Field(
         default_factory=list, json_schema_extra={"maxItems": 4}, description="Stances actors take."
     )
     demands: list[Demand] = Field(
-        default_factory=list, json_schema_extra={"maxItems": 4}, description="Demands actors make."
+        default_factory=list,
+        json_schema_extra={"maxItems": 4},
+        description=(
+            "Requests, calls, ultimatums and conditions one actor sets for another: who asks "
+            "whom to do what; [] if nobody asks anything."
+        ),
     )
 
     @model_validator(mode="after")
@@ -327,23 +354,23 @@ class ArticleSummary(_Answer):
             taken.add(candidate)
 
     def _reference_lookup(self) -> dict[str, str]:
-        """Map ids, and slugs of names and aliases, to actor ids.
+        """Map ids, slugs of names and aliases, and people's surnames to actor ids.
 
-        A reference by alias (`Trump` for `Donald Trump`) that names exactly one actor is
-        accepted rather than sent back to the model.
+        A reference by alias or surname (`Trump` for `Donald Trump`) that names exactly one
+        actor is accepted rather than sent back to the model; a surname gives way to a name
+        or alias that is the same word.
         """
-        lookup: dict[str, str] = {}
-        ambiguous: set[str] = set()
-        for actor in self.actors:
-            for label in (actor.name, *actor.aliases):
-                slug = _slug(label)
-                if slug in lookup and lookup[slug] != actor.id:
-                    ambiguous.add(slug)
-                lookup.setdefault(slug, actor.id)
-        for slug in ambiguous:
-            del lookup[slug]
-        lookup.update({actor.id: actor.id for actor in self.actors})
-        return lookup
+        by_label = _unambiguous(
+            (_slug(label), actor.id)
+            for actor in self.actors
+            for label in (actor.name, *actor.aliases)
+        )
+        by_surname = _unambiguous(
+            (_slug(actor.name.split()[-1]), actor.id)
+            for actor in self.actors
+            if actor.type == "person" and len(actor.name.split()) > 1
+        )
+        return by_surname | by_label | {actor.id: actor.id for actor in self.actors}
 
     def actor(self, actor_id: str) -> Actor:
         """Return the actor with this id."""

@@ -1,7 +1,8 @@
 """Test isolation: temp user dirs, no keys, replayed fixtures, network limited to loopback.
 
-SUMMARIZER_FIXTURES=record re-records every replayed request with the embedded model
-(see README, "Recording fixtures").
+SUMMARIZER_FIXTURES=record records, with the embedded model, every request not yet in
+fixtures/ (so after `rm -f fixtures/*.json` it re-records them all, each request once; see
+README, "Recording fixtures").
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     # XDG_CACHE_HOME stays: it holds the assembled embedded model (1.1 GB), built once.
     monkeypatch.setenv("SUMMARIZER_MODEL", "local")
-    monkeypatch.setenv("SUMMARIZER_CACHE", "record" if RECORDING else "replay")
+    monkeypatch.setenv("SUMMARIZER_CACHE", "auto" if RECORDING else "replay")
     monkeypatch.setenv("SUMMARIZER_CACHE_DIR", str(FIXTURES))
 
 

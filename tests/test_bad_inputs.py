@@ -16,7 +16,6 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -41,24 +40,6 @@ MODEL_INPUTS: dict[str, str] = {
     "headline-only.md": "Council approves new bridge budget for Lindholm",
     "scripts.html": "Ferry service resumes on the Skarvik line",
 }
-# Inputs whose model answers have not been recorded yet (the embedded model is slow and the
-# recording queue was long). Their replay tests are skipped, loudly, until someone runs:
-#   flock /tmp/summarizer-model.lock env SUMMARIZER_FIXTURES=record \
-#     .venv/bin/pytest tests/test_bad_inputs.py -k model_input
-NOT_YET_RECORDED: set[str] = set()
-
-
-def recorded(name: str) -> Any:
-    """A test parameter for a corpus input; skipped while its answer is not recorded."""
-    if name in NOT_YET_RECORDED and not RECORDING:
-        return pytest.param(name, marks=pytest.mark.skip(reason=f"{name}: not recorded yet"))
-    return name
-
-
-def needs_recording(name: str) -> pytest.MarkDecorator:
-    return pytest.mark.skipif(
-        name in NOT_YET_RECORDED and not RECORDING, reason=f"{name}: not recorded yet"
-    )
 
 
 @dataclass
@@ -238,7 +219,7 @@ def test_non_english_text_is_read_intact():
 # --- inputs that reach the model (replayed from recorded fixtures) -------------------------
 
 
-@pytest.mark.parametrize("name", [recorded(name) for name in sorted(MODEL_INPUTS)])
+@pytest.mark.parametrize("name", sorted(MODEL_INPUTS))
 def test_model_input_gives_a_valid_summary_file(name, tmp_path_factory):
     run = model_run(name, tmp_path_factory)
     assert run.exit_code == 0, run.stderr
@@ -260,7 +241,6 @@ def _result(name: str, tmp_path_factory: pytest.TempPathFactory) -> SummaryResul
     return SummaryResult.model_validate_json((run.output_dir / "summary.json").read_text())
 
 
-@needs_recording("prompt-injection.txt")
 def test_prompt_injection_does_not_take_over_the_answer(tmp_path_factory):
     result = _result("prompt-injection.txt", tmp_path_factory)
     text = result.summary.model_dump_json()
@@ -271,21 +251,19 @@ def test_prompt_injection_does_not_take_over_the_answer(tmp_path_factory):
     assert "Voss" in names  # it summarised the article instead
 
 
-@needs_recording("jinja-syntax.txt")
 def test_jinja_in_the_article_stays_literal(tmp_path_factory):
     result = _result("jinja-syntax.txt", tmp_path_factory)
     assert "{{ config.SECRET_KEY }}" in result.article.text
     title = MODEL_INPUTS["jinja-syntax.txt"]
     assert result.article.title == title
     # The recorded answer repeats the article's template code in its summary.
-    assert "{{ 7*7 }}" in result.summary.summary
+    assert "{{ config.SECRET_KEY }}" in result.summary.summary
     for fmt in ("markdown", "html", "json"):
         output = render(result, fmt)
         assert title in output  # {{ 7*7 }} printed as written, not as 49
         assert "{% for book in books %}" in output
 
 
-@needs_recording("scripts.html")
 def test_html_full_of_scripts_reaches_the_model_as_text_only(tmp_path_factory):
     run = model_run("scripts.html", tmp_path_factory)
     assert run.exit_code == 0, run.stderr
@@ -297,7 +275,6 @@ def test_html_full_of_scripts_reaches_the_model_as_text_only(tmp_path_factory):
     assert "Lind" in names or "Holm" in names or "Nordlink" in names
 
 
-@needs_recording("non-english.txt")
 def test_non_english_article_is_summarised(tmp_path_factory):
     result = _result("non-english.txt", tmp_path_factory)
     names = " ".join(" ".join([a.name, *a.aliases]) for a in result.summary.actors)
@@ -327,8 +304,6 @@ def _subprocess_inputs(tmp_path: Path) -> list[tuple[str, list[str], bytes | Non
     ]
     if not RECORDING:  # replayed; in record mode the in-process tests above record them
         for name, title in MODEL_INPUTS.items():
-            if name in NOT_YET_RECORDED:
-                continue
             cases.append(
                 (name, [str(BAD / name), "--title", title, "--published", PUBLISHED], None)
             )

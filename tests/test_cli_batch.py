@@ -12,7 +12,6 @@ import json
 import shutil
 from html.parser import HTMLParser
 
-import pytest
 from click.testing import CliRunner
 
 from summarizer.cli import cli
@@ -21,15 +20,6 @@ from .conftest import RECORDING
 from .test_fetch import SITE, site  # noqa: F401  (the loopback server fixture)
 
 TITLE = "Valmora ferry crews vote to strike from Tuesday"
-# The one model answer these tests replay (article.html) was not recorded before the deadline:
-# the recording queue on the shared 2-core machine was over an hour long. Until someone runs
-#   flock /tmp/summarizer-model.lock env SUMMARIZER_FIXTURES=record \
-#     .venv/bin/pytest tests/test_cli_batch.py
-# (one article, about 2 minutes) and sets this to False, these tests are skipped, loudly.
-NOT_YET_RECORDED = False
-pytestmark = pytest.mark.skipif(
-    NOT_YET_RECORDED and not RECORDING, reason="article.html: not recorded yet"
-)
 # Already recorded by an earlier test in this file: read it, don't ask the model again.
 AGAIN = ["--cache", "auto"] if RECORDING else []
 

@@ -24,7 +24,7 @@ from typing import ClassVar
 import pytest
 from aiosmtpd.controller import Controller
 
-from .conftest import RECORDING, ROOT
+from .conftest import ROOT
 
 ARTICLES = ROOT / "tests" / "articles" / "digest"
 TITLES = [
@@ -108,29 +108,9 @@ def the_four_articles() -> list:
     ]  # fmt: skip
 
 
-_recorded: list[bool] = []
-
-
-def require_recorded_summaries() -> None:
-    """Skip, loudly, when the four articles' model responses have not been recorded yet."""
-    from summarizer import CacheMiss, Summarizer
-
-    if RECORDING:
-        return
-    if not _recorded:
-        outcomes = Summarizer().summarize_many(the_four_articles())
-        _recorded.append(not any(isinstance(o, CacheMiss) for o in outcomes))
-    if not _recorded[0]:
-        pytest.skip(
-            "digest fixtures not recorded: flock /tmp/summarizer-model.lock env "
-            "SUMMARIZER_FIXTURES=record .venv/bin/pytest tests/test_digest.py -k full_run"
-        )
-
-
 @pytest.fixture
 def site() -> Iterator[str]:
     """A loopback web server with the two feeds and the article pages."""
-    require_recorded_summaries()
     handler = type(
         "Site",
         (_Site,),

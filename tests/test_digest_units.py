@@ -34,7 +34,6 @@ from .test_digest import (
     Smtp,
     _free_port,
     _Inbox,
-    require_recorded_summaries,
     the_four_articles,
 )
 
@@ -43,7 +42,6 @@ _results: list[SummaryResult] = []
 
 @pytest.fixture
 def results() -> list[SummaryResult]:
-    require_recorded_summaries()
     if not _results:
         outcomes = Summarizer().summarize_many(the_four_articles())
         assert all(isinstance(outcome, SummaryResult) for outcome in outcomes), outcomes
@@ -336,3 +334,24 @@ def test_a_rejected_message_is_a_permanent_send_error(results):
     finally:
         controller.stop()
     assert error.value.permanent
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "same"),
+    [
+        (("Mayor Elena Marsh", "state"), ("Elena Marsh", "person"), True),  # type mislabelled
+        (
+            ("Harbor City Transit Workers Union", "organisation"),
+            ("Transit Workers Union", "state"),
+            True,
+        ),
+        (("Harbor City Transit Workers Union", "organisation"), ("Union", "organisation"), False),
+        (("Elena Marsh", "person"), ("Elena Marshall", "state"), False),
+    ],
+)
+def test_actors_are_the_same_across_stories_when_one_name_ends_the_other(left, right, same):
+    from summarizer.digest.build import _same_actor
+    from summarizer.schema import Actor
+
+    x, y = (Actor(name=name, type=kind) for name, kind in (left, right))
+    assert _same_actor(x, y) is same

@@ -327,7 +327,8 @@ def test_eval_command_scores_the_seed_from_its_fixture(tmp_path, seed_article):
 def test_eval_command_fails_in_one_line_when_nothing_could_be_summarised(tmp_path):
     gold = tmp_path / "gold.jsonl"
     gold.write_text(json.dumps({"id": "new", "text": "Never recorded."}) + "\n")
-    result = CliRunner().invoke(cli, ["eval", str(gold)])
+    # Replay only, even while fixtures are being recorded: this article must stay unrecorded.
+    result = CliRunner().invoke(cli, ["eval", str(gold), "--cache", "replay"])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines()[-1].startswith("Error: no article")
 

@@ -207,6 +207,27 @@ def test_envelope_counts_an_item_kept_flagged_after_the_last_reask(tmp_path):
     assert result.grounding.dropped_items == 0
 
 
+def test_reask_shows_the_article_sentence_nearest_each_missing_quote(tmp_path):
+    reworded = "Zelenskyy asked Europe for additional air defence systems"
+    backend = ScriptedBackend(
+        fake_completion(json.dumps(answer_with([reworded]))), fake_invented_completion()
+    )
+    summarizer_with(backend, tmp_path, max_reasks=1).summarize(ARTICLE)
+    reask = backend.requests[1]["messages"][-1]["content"]
+    nearest = "Zelenskyy called the offer “a trap” — and asked Europe for more air defence."
+    assert f'"{reworded}" (the article says: "{nearest}")' in reask
+
+
+def test_closest_passage_of_a_long_sentence_is_whole_words_copied_from_it():
+    sentence = " ".join(f"word{n}" for n in range(60)) + " the minister resigned on Friday."
+    source = SourceText(sentence)
+    passage = source.closest_passage("minister resigned Friday", limit=60)
+    assert passage is not None and len(passage) <= 60
+    assert passage in sentence and passage.endswith("on Friday.")
+    assert source.locate(passage).match == "exact"
+    assert SourceText("Nothing alike here.").closest_passage("zebra quartz volcano") is None
+
+
 def test_drop_ungrounded_setting_drops_the_item_and_counts_it(tmp_path):
     grounded = answer_with(
         ["he plans to meet with Russian President Vladimir Putin"],
@@ -277,27 +298,26 @@ def assert_grounded_or_flagged(result) -> None:
     assert all(actor.mentioned is not None for actor in result.summary.actors)
 
 
-def test_recorded_invented_quote_is_reasked_then_kept_flagged(caplog):
+def test_recorded_invented_quote_is_reasked_then_grounded(caplog):
     """A real exchange (fixture recorded from the embedded model for tests/test_bad_inputs.py).
 
-    The model's first answer cited "Developers found the fault within an hour", which the
-    article does not say; the re-ask named it; the second (last grounding) answer kept it,
-    so it is flagged, while every other quote is located and every item stays grounded.
+    The model's first answer cited "Seafarers' union accepted a 4 percent raise", which the
+    article does not say; the re-ask named it with the article's nearest sentence; the
+    second answer copied the article's words, so every quote is located and every item
+    grounded.
     """
     import datetime as dt
 
     from summarizer.articles import read_file
 
-    article = read_file(Path(__file__).parent / "articles" / "bad" / "jinja-syntax.txt")
-    article.title = "Norrvik catalogue printed {{ 7*7 }} on its site"
+    article = read_file(Path(__file__).parent / "articles" / "bad" / "scripts.html")
+    article.title = "Ferry service resumes on the Skarvik line"
     article.published = dt.date(2026, 3, 10)
     with caplog.at_level("WARNING", logger="summarizer.llm"):
         result = Summarizer().summarize(article)
-    assert "not in the article" in caplog.text
-    assert "Developers found the fault within an hour" in caplog.text
-    assert result.provenance.attempts >= 2
-    invented = [e for _, _, e in result.summary.evidence() if e.match == "none"]
-    assert [e.quote for e in invented] == ["Developers found the fault within an hour"]
+    assert "Seafarers' union accepted a 4 percent raise\" (the article says:" in caplog.text
+    assert result.provenance.attempts == 2
+    quotes = [e.quote for _, _, e in result.summary.evidence()]
+    assert "Seafarers' union accepted a 4 percent raise" not in quotes
     assert_grounded_or_flagged(result)
-    assert result.grounding.none == pytest.approx(1 / result.grounding.quotes, abs=1e-3)
-    assert result.grounding.ungrounded_items == 0  # the item is backed by its other quote
+    assert result.grounding.none == 0 and result.grounding.ungrounded_items == 0

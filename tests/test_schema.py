@@ -77,6 +77,26 @@ def test_reference_by_alias_resolves_to_the_actor():
     ]
 
 
+def test_reference_by_a_persons_surname_resolves_without_the_alias():
+    # The embedded model writes "Trump" in participants without listing it as an alias.
+    data = answer()
+    for actor in data["actors"]:
+        actor["aliases"] = []
+    data["events"][0]["participants"] = ["Trump", "Putin"]
+    summary = ArticleSummary.model_validate(data)
+    assert summary.events[0].participants == ["donald_trump", "vladimir_putin"]
+    assert len(summary.actors) == 2
+
+
+def test_a_surname_two_people_share_is_not_guessed():
+    data = answer()
+    data["actors"].append({"name": "Melania Trump", "aliases": [], "type": "person"})
+    data["actors"][0]["aliases"] = []
+    data["events"][0]["participants"] = ["Trump"]
+    summary = ArticleSummary.model_validate(data)
+    assert summary.actor(summary.events[0].participants[0]).name == "Trump"  # listed anew
+
+
 def test_same_name_twice_gets_distinct_ids():
     data = answer()
     data["actors"].append(dict(data["actors"][0], aliases=[]))
