@@ -81,6 +81,13 @@ class CallLog:
         return self.attempts > 0 and self.cache_hits == self.attempts
 
 
+# Posted to directly with our request as the body (openai's documented way to make any
+# request): `chat.completions.create` first walks the request, the JSON schema included,
+# through openai's typed-params transform, ~0.7 ms of CPU a request that changes nothing
+# in a request of plain JSON values. Its answer comes back as the parsed JSON body.
+_CHAT_COMPLETIONS = "/chat/completions"
+
+
 class OpenAICompatibleBackend:
     """OpenAI itself, or any server that speaks its chat completions API."""
 
@@ -109,7 +116,7 @@ class OpenAICompatibleBackend:
     def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         """Send one request."""
         try:
-            return _raw(self._client.chat.completions.create(**request))
+            return _raw(self._client.post(_CHAT_COMPLETIONS, body=request, cast_to=object))
         except openai.OpenAIError as error:
             raise self._scrubbed(_transport_error(error)) from None
         except json.JSONDecodeError:
@@ -118,7 +125,7 @@ class OpenAICompatibleBackend:
     async def acomplete(self, request: dict[str, Any]) -> dict[str, Any]:
         """Send one request without blocking the event loop."""
         try:
-            return _raw(await self._async().chat.completions.create(**request))
+            return _raw(await self._async().post(_CHAT_COMPLETIONS, body=request, cast_to=object))
         except openai.OpenAIError as error:
             raise self._scrubbed(_transport_error(error)) from None
         except json.JSONDecodeError:
@@ -151,21 +158,22 @@ class OpenAICompatibleBackend:
         return int(len(text) / 3.5) + 1
 
 
-def _raw(completion: Any) -> dict[str, Any]:
-    # openai builds the completion without validating it; check it here, inside the retry
-    # loop, so a body that is JSON but not a chat completion is retried like any bad reply.
-    if not isinstance(completion, ChatCompletion):
+def _raw(body: object) -> dict[str, Any]:
+    # Checked here, inside the retry loop, so a body that is JSON but not a chat completion
+    # is retried like any bad reply. The dump drops nulls: the form the cache stores.
+    if isinstance(body, str):  # openai parses only a body labelled as JSON
+        body = json.loads(body)
+    if not isinstance(body, dict):
         raise TransportError(
             "the endpoint sent a response that is not a chat completion", transient=True
         )
-    raw: dict[str, Any] = completion.model_dump(mode="json", exclude_none=True, warnings=False)
     try:
-        ChatCompletion.model_validate(raw)
+        completion = ChatCompletion.model_validate(body)
     except ValidationError as error:
         raise TransportError(
             f"the endpoint sent a malformed completion: {_first_problem(error)}", transient=True
         ) from None
-    return raw
+    return completion.model_dump(mode="json", exclude_none=True, warnings=False)
 
 
 def _not_json() -> TransportError:
