@@ -60,7 +60,11 @@ class Backend(Protocol):
         ...
 
     def count_tokens(self, text: str) -> int:
-        """Tokens this text takes in the model's vocabulary (estimated where unknown)."""
+        """Tokens this text takes in the model's vocabulary (estimated where unknown).
+
+        Never more than the text's UTF-8 bytes plus one: the pipeline relies on it to skip
+        counting an article that fits anyway.
+        """
         ...
 
 
