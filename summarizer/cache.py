@@ -45,6 +45,11 @@ class ResponseCache:
         self.mode = mode
         self.directory = directory
 
+    @property
+    def stores(self) -> bool:
+        """Whether store() writes anything in this mode."""
+        return self.mode in ("auto", "record")
+
     def lookup(self, key: str) -> dict[str, Any] | None:
         """The stored response for a key, None to call the model; raises CacheMiss in replay."""
         if self.mode in ("off", "record"):
@@ -72,7 +77,7 @@ class ResponseCache:
         meta: Mapping[str, Any],
     ) -> None:
         """Write an entry atomically, so readers never see half a file."""
-        if self.mode in ("off", "replay"):
+        if not self.stores:
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         entry = {

@@ -86,6 +86,17 @@ def test_offsets_survive_characters_that_lowercase_to_two():
     assert text[span.start : span.end] == "Officials said “the talks"
 
 
+def test_whitespace_runs_and_a_final_sigma_map_back_to_their_offsets():
+    text = "\n\t  ΟΔΥΣΣΕΑΣ said:\u00a0the  talks\n\n\tend  on ΤΡΙΤΗΣ.\r\n"
+    source = SourceText(text)
+    assert source.normalized == "οδυσσεασ said: the talks end on τριτησ. "
+    span = source.locate("οδυσσεασ said: the talks end")
+    assert span is not None and span.match == "normalized"
+    assert text[span.start : span.end] == "ΟΔΥΣΣΕΑΣ said:\u00a0the  talks\n\n\tend"
+    span = source.locate("on τριτησ")
+    assert span is not None and text[span.start : span.end] == "on ΤΡΙΤΗΣ"
+
+
 def seed_sentences() -> list[tuple[int, str]]:
     from .conftest import SEED
 
