@@ -93,10 +93,29 @@ def _require_every_field(schema: dict[str, Any]) -> None:
     schema["required"] = list(schema.get("properties", {}))
 
 
+# What small models write instead of null despite being told (`"conditions": "None"`).
+_PLACEHOLDERS = frozenset({"none", "null", "unknown", "n/a", "not stated", "not specified", "-"})
+
+
 class _Answer(BaseModel):
     """Base of the models the LLM fills."""
 
     model_config = ConfigDict(json_schema_extra=_require_every_field)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _placeholders_are_null(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return {
+            key: None
+            if isinstance(value, str)
+            and value.strip().casefold() in _PLACEHOLDERS
+            and key in cls.model_fields
+            and cls.model_fields[key].default is None
+            else value
+            for key, value in data.items()
+        }
 
 
 class Evidence(BaseModel):

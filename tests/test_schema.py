@@ -151,3 +151,16 @@ def test_field_guide_covers_nested_fields_with_descriptions():
     guide = dict(field_guide(ArticleSummary))
     assert "events[].status" in guide and "planned" in guide["events[].status"]
     assert all(description for description in guide.values())
+
+
+def test_placeholder_words_in_optional_fields_become_null():
+    # The embedded model wrote `"conditions": "None"` in the seed's recorded answer.
+    data = answer()
+    data["demands"][0]["conditions"] = "None"
+    data["events"][0]["where"] = "unknown"
+    data["actors"][0]["role"] = "N/A"
+    summary = ArticleSummary.model_validate(data)
+    assert summary.demands[0].conditions is None
+    assert summary.events[0].where is None and summary.actors[0].role is None
+    data["summary"] = "None"  # a required text is left alone
+    assert ArticleSummary.model_validate(data).summary == "None"
