@@ -21,6 +21,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import ConfigError
+from ..render.html import highlighted_article_html
 from .build import Digest
 
 MAX_SUBJECT_CHARS = 200
@@ -70,6 +71,9 @@ def _environment(autoescape: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     environment.filters["href"] = safe_href
+    # The same highlighted article as `--format html`: its colours are inline styles, so it
+    # renders in mail clients that drop <style>.
+    environment.globals["highlighted"] = highlighted_article_html
     return environment
 
 
