@@ -9,11 +9,12 @@ the text is flagged too.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from .schema import (
     QUOTE_MAX_CHARS,
@@ -133,19 +134,23 @@ class SourceText:
             and re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", self.normalized) is not None
         )
 
+    @functools.cached_property
+    def _sentences(self) -> list[str]:
+        # Spacing is tidied (a sentence may wrap across lines); a copy is still found.
+        return [" ".join(s.split()) for s in _SENTENCE_BREAK.split(self.text) if s.strip()]
+
     def closest_passage(self, quote: str, limit: int = QUOTE_MAX_CHARS) -> str | None:
         """The article's sentence (or, in a long sentence, words) nearest to a quote not found.
 
         Sent back with the re-ask: a small model told only that a quote is missing tends to
         repeat it, while shown the article's own words it copies them.
         """
-        # Spacing is tidied (a sentence may wrap across lines); a copy is still found.
-        sentences = [" ".join(s.split()) for s in _SENTENCE_BREAK.split(self.text) if s.strip()]
-        if not sentences:
+        found = process.extractOne(
+            quote, self._sentences, scorer=fuzz.token_set_ratio, score_cutoff=_HINT_THRESHOLD
+        )
+        if found is None:
             return None
-        best = max(sentences, key=lambda sentence: fuzz.token_set_ratio(quote, sentence))
-        if fuzz.token_set_ratio(quote, best) < _HINT_THRESHOLD:
-            return None
+        best = found[0]
         if len(best) <= limit:
             return best
         alignment = fuzz.partial_ratio_alignment(quote, best)
