@@ -8,12 +8,14 @@ once into the user cache directory and verified by its SHA-256.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import functools
 import hashlib
 import importlib.util
 import json
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +36,25 @@ EMBEDDED_BYTES = 1_117_320_768
 EMBEDDED_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 DEFAULT_CONTEXT = 8192
 log = logging.getLogger("summarizer.local")
+
+# llama-cpp-python 0.3 maps llama.cpp's log levels from an older enum in which 3 meant
+# error; llama.cpp's 3 is now a warning, so with verbose=False every tokenizer load still
+# printed "n_ctx_seq (512) > n_ctx_train (0) -- possible training context overflow".
+# Only llama.cpp's errors (and their continuation lines) reach stderr.
+_LLAMA_LOG_ERROR, _LLAMA_LOG_CONTINUED = 4, 5
+_showing_error = False
+
+
+@llama_cpp.llama_log_callback
+def _log_errors_only(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+    global _showing_error
+    if level != _LLAMA_LOG_CONTINUED:
+        _showing_error = level == _LLAMA_LOG_ERROR
+    if _showing_error:
+        print(text.decode("utf-8", errors="replace"), end="", file=sys.stderr, flush=True)
+
+
+llama_cpp.llama_log_set(_log_errors_only, ctypes.c_void_p(0))
 
 # llama.cpp contexts are not thread-safe; one lock per loaded model serialises calls.
 _locks: dict[Path, threading.Lock] = {}
