@@ -6,8 +6,11 @@ import datetime as dt
 import hashlib
 import sys
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+import frontmatter
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from .errors import InputError
 from .schema import ArticleInfo
@@ -88,7 +91,10 @@ def read_file(path: Path) -> Article:
         return article_from_html(text, origin=str(path))
     if not text.strip():
         raise InputError(f"{path}: the file is empty")
-    return Article(text=text, title=_first_line_title(text, path))
+    article = _with_front_matter(text, str(path))
+    if article.title is None:
+        article.title = _first_line_title(article.text, path)
+    return article
 
 
 def read_stdin() -> Article:
@@ -96,10 +102,49 @@ def read_stdin() -> Article:
     data = sys.stdin.buffer.read(MAX_ARTICLE_BYTES + 1)
     if len(data) > MAX_ARTICLE_BYTES:
         raise InputError(f"stdin: larger than {MAX_ARTICLE_BYTES // 1024 // 1024} MB")
-    text = decode(data, "stdin")
-    if not text.strip():
-        raise InputError("stdin: no article text was given")
-    return Article(text=text)
+    return _with_front_matter(decode(data, "stdin"), "stdin")
+
+
+# Front matter names for each Article field, as Jekyll, Hugo and web clippers (Obsidian's)
+# write them; the first one present wins.
+_FRONT_MATTER_FIELDS = {
+    "title": ("title", "headline"),
+    "url": ("url", "link", "source"),
+    "source": ("site", "publication", "publisher"),
+    "published": ("published", "date"),
+}
+
+
+def _with_front_matter(text: str, origin: str) -> Article:
+    """The article, with the title, URL, site and date its YAML front matter gives.
+
+    A saved article often carries its metadata in a `---` block above the text; without it,
+    the model sees neither the headline nor the date that "on Tuesday" is relative to.
+    """
+    if not frontmatter.checks(text):
+        if not text.strip():
+            raise InputError(f"{origin}: no article text was given")
+        return Article(text=text)
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as error:
+        problem = str(error).splitlines()[0]
+        raise InputError(f"{origin}: the front matter is not valid YAML ({problem})") from None
+    if not post.content.strip():
+        raise InputError(f"{origin}: no article text was given")
+    fields: dict[str, Any] = {"text": post.content}
+    for field, names in _FRONT_MATTER_FIELDS.items():
+        value = next((post.metadata[n] for n in names if post.metadata.get(n)), None)
+        if field == "url" and value is not None and "://" not in str(value):
+            fields.setdefault("source", value)  # `source: Reuters`, not a link
+        elif value is not None:
+            fields[field] = value.date() if isinstance(value, dt.datetime) else value
+    try:
+        return Article(**fields)
+    except ValidationError as error:
+        detail = error.errors()[0]
+        name = detail["loc"][0] if detail["loc"] else "front matter"
+        raise InputError(f"{origin}: front matter {name!r}: {detail['msg']}") from None
 
 
 def _first_line_title(text: str, path: Path) -> str:

@@ -7,13 +7,13 @@ README, "Recording fixtures").
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from pathlib import Path
 
 import pytest
 
 from summarizer import Article
+from summarizer.articles import read_file
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -44,9 +44,5 @@ def embedded_model_assembled() -> None:
 
 @pytest.fixture
 def seed_article() -> Article:
-    """The seed article with its publication date (Monday 17 March 2025)."""
-    return Article(
-        text=SEED.read_text(encoding="utf-8"),
-        title="Fierce fighting in Kursk as Trump and Putin prepare to talk",
-        published=dt.date(2025, 3, 17),
-    )
+    """The seed article as read from its file: its front matter gives headline and date."""
+    return read_file(SEED)

@@ -22,6 +22,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
+from ..articles import read_file
 from ..errors import InputError
 
 
@@ -115,9 +116,15 @@ def load_jsonl(path: Path) -> list[GoldArticle]:
         try:
             record = json.loads(line)
             if "text_file" in record:
-                record["text"] = (path.parent / record.pop("text_file")).read_text(encoding="utf-8")
+                # Read as an article file: front matter gives what the record leaves out.
+                article = read_file(path.parent / record.pop("text_file"))
+                record = {
+                    "text": article.text,
+                    "title": article.title,
+                    "published": article.published,
+                } | record
             articles.append(GoldArticle.model_validate(record))
-        except (json.JSONDecodeError, ValidationError, OSError) as error:
+        except (json.JSONDecodeError, ValidationError, InputError, OSError) as error:
             first = str(error).splitlines()[0]
             raise InputError(f"{path}:{number}: invalid gold article: {first}") from None
     return articles
