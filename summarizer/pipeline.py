@@ -17,6 +17,7 @@ from .config import Settings, load_settings
 from .errors import InputError, SummarizerError
 from .grounding import ground, quote_check
 from .merge import drop_repeats, merge_summaries
+from .names import describe_unlisted_people
 from .schema import ArticleSummary, Provenance, SummaryResult, answer_check, field_guide
 from .split import split_text
 
@@ -191,6 +192,7 @@ class Summarizer:
             event.date = dates.resolve(
                 event.when, article.published, planned=event.status == "planned"
             )
+        describe_unlisted_people(summary, article.text)
         grounding = ground(summary, article.text, drop_ungrounded=self.settings.drop_ungrounded)
         backend = self.client.backend
         return SummaryResult(

@@ -189,6 +189,18 @@ class Actor(_Answer):
         description="Whether the name or an alias occurs in the article; checked by code.",
     )
 
+    @model_validator(mode="after")
+    def _name_without_role(self) -> Actor:
+        # "British Prime Minister Keir Starmer" with role "British Prime Minister": the
+        # name is what follows; the titled form stays an alias, as the article uses it.
+        if self.role and self.name.casefold().startswith(self.role.casefold() + " "):
+            self.aliases.append(self.name)
+            self.name = self.name[len(self.role) + 1 :].strip()
+        unique = {alias.casefold(): alias for alias in reversed(self.aliases)}
+        unique.pop(self.name.casefold(), None)
+        self.aliases = [alias for alias in self.aliases if unique.get(alias.casefold()) == alias]
+        return self
+
 
 class Position(_Answer):
     """A stance an actor takes on a topic."""

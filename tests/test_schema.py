@@ -164,3 +164,18 @@ def test_placeholder_words_in_optional_fields_become_null():
     assert summary.events[0].where is None and summary.actors[0].role is None
     data["summary"] = "None"  # a required text is left alone
     assert ArticleSummary.model_validate(data).summary == "None"
+
+
+def test_a_name_that_starts_with_the_role_loses_it_and_keeps_it_as_an_alias():
+    data = answer()
+    data["actors"][1] |= {
+        "name": "Russian President Vladimir Putin",
+        "role": "Russian President",
+        "aliases": ["Putin", "putin", "Vladimir Putin"],
+    }
+    summary = ArticleSummary.model_validate(data)
+    putin = summary.actors[1]
+    assert (putin.id, putin.name) == ("vladimir_putin", "Vladimir Putin")
+    # repeats and the name itself are not aliases
+    assert putin.aliases == ["Putin", "Russian President Vladimir Putin"]
+    assert summary.events[0].participants == ["donald_trump", "vladimir_putin"]

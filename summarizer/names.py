@@ -1,0 +1,99 @@
+"""Who an actor the model left undescribed is, read from how the article introduces them.
+
+A small model sometimes names a participant it never listed ("Zelenskyy"): the summary
+then holds an actor of type `other` with no role. News style introduces a person once with
+a title before the full name ("Ukrainian President Volodymyr Zelenskyy"); that sentence
+says the actor is a person, gives the full name and the role.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .schema import ArticleSummary
+
+# Words that make the capitalised words before a name a title. Lower case too: "Kremlin
+# spokesman Dmitry Peskov".
+_TITLE_WORDS = frozenset(
+    [
+        "president",
+        "vice",
+        "prime",
+        "minister",
+        "chancellor",
+        "secretary",
+        "spokesman",
+        "spokeswoman",
+        "spokesperson",
+        "leader",
+        "chief",
+        "general",
+        "senator",
+        "governor",
+        "mayor",
+        "king",
+        "queen",
+        "prince",
+        "ambassador",
+        "envoy",
+        "commissioner",
+        "director",
+        "chairman",
+        "chairwoman",
+        "chair",
+        "deputy",
+        "commander",
+        "colonel",
+        "pope",
+        "premier",
+        "judge",
+        "official",
+        "adviser",
+        "advisor",
+        "ceo",
+        "founder",
+        "head",
+        "foreign",
+        "defence",
+        "defense",
+        "interior",
+    ]
+)
+_DETERMINERS = frozenset({"the", "a", "an"})
+_WORD = r"[A-Za-z][\w’'.-]*"
+_MAX_TITLE_WORDS = 6
+
+
+def describe_unlisted_people(summary: ArticleSummary, text: str) -> None:
+    """Give each undescribed actor the full name, role and type the article introduces."""
+    for actor in summary.actors:
+        if actor.type != "other" or actor.role is not None or actor.affiliation is not None:
+            continue
+        introduction = _introduction(actor.name, text)
+        if introduction is None:
+            continue
+        role, full_name = introduction
+        if full_name != actor.name and actor.name not in actor.aliases:
+            actor.aliases.append(actor.name)
+        actor.name, actor.role, actor.type = full_name, role, "person"
+
+
+def _introduction(name: str, text: str) -> tuple[str, str] | None:
+    """(role, full name) from the first "Title Given Name" before the name in the text."""
+    pattern = re.compile(rf"((?:{_WORD}\s+){{1,{_MAX_TITLE_WORDS + 3}}}){re.escape(name)}\b")
+    for match in pattern.finditer(text):
+        words = match.group(1).split()
+        given: list[str] = []
+        while words and words[-1][0].isupper() and words[-1].lower() not in _TITLE_WORDS:
+            given.insert(0, words.pop())
+        title: list[str] = []
+        while words and len(title) < _MAX_TITLE_WORDS:
+            word = words[-1]
+            if not (word[0].isupper() or word.lower() in _TITLE_WORDS):
+                break
+            title.insert(0, words.pop())
+        while title and title[0].lower() in _DETERMINERS:
+            title.pop(0)  # a sentence's first word: "The Kremlin spokesman Dmitry Peskov"
+        if any(word.lower() in _TITLE_WORDS for word in title):
+            return " ".join(title), " ".join([*given, name])
+    return None

@@ -1,0 +1,44 @@
+from summarizer.names import describe_unlisted_people
+from summarizer.schema import ArticleSummary
+
+from .test_schema import answer
+
+TEXT = (
+    "On Saturday, Ukrainian President Volodymyr Zelenskyy accused Putin of prolonging the war. "
+    "The Kremlin spokesman Dmitry Peskov said a call was planned. Zelenskyy spoke again on "
+    "Sunday, as Russian forces advanced."
+)
+
+
+def summary_with_participants(*names: str) -> ArticleSummary:
+    data = answer()
+    data["events"][0]["participants"] = ["Donald Trump", *names]
+    return ArticleSummary.model_validate(data)
+
+
+def test_an_unlisted_participant_introduced_with_a_title_becomes_that_person():
+    summary = summary_with_participants("Zelenskyy", "Peskov")
+    describe_unlisted_people(summary, TEXT)
+    zelenskyy, peskov = summary.actor("zelenskyy"), summary.actor("peskov")
+    assert (zelenskyy.name, zelenskyy.type, zelenskyy.role) == (
+        "Volodymyr Zelenskyy",
+        "person",
+        "Ukrainian President",
+    )
+    assert zelenskyy.aliases == ["Zelenskyy"]
+    assert (peskov.name, peskov.role) == ("Dmitry Peskov", "Kremlin spokesman")
+
+
+def test_a_group_or_a_name_without_a_title_stays_as_the_model_left_it():
+    summary = summary_with_participants("Russian forces", "Sunday")
+    describe_unlisted_people(summary, TEXT)
+    forces = summary.actor("russian_forces")
+    assert (forces.name, forces.type, forces.role) == ("Russian forces", "other", None)
+    assert summary.actor("sunday").type == "other"
+
+
+def test_actors_the_model_described_are_left_alone():
+    summary = summary_with_participants()
+    describe_unlisted_people(summary, TEXT + " Russian President Vladimir Putin spoke.")
+    assert summary.actors[1].role is None  # the model's answer, though the text gives one
+    assert summary.actors[1].type == "person"
