@@ -27,7 +27,7 @@ from summarizer.digest import (
     send_email,
 )
 from summarizer.digest.email import one_line, safe_href
-from summarizer.digest.sources import canonical_url, content_hash
+from summarizer.digest.sources import FolderSource, canonical_url, content_hash, list_items
 from summarizer.digest.state import MIGRATIONS, State, StateError
 
 from .test_digest import (
@@ -380,3 +380,17 @@ def test_the_email_shows_each_article_with_its_quotes_highlighted(results):
     for number in range(len(results)):
         assert f'id="s{number}-article"' in html and f'href="#s{number}-article"' in html
     assert "<script>" not in html  # the bike-lanes article's markup stays text
+
+
+def test_a_folder_article_with_front_matter_keeps_its_link_site_and_date(tmp_path):
+    (tmp_path / "clipped.md").write_text(
+        "---\ntitle: Pier closed\nsource: https://example.org/pier?utm_source=x\n"
+        "site: Port Ellery Gazette\npublished: 2026-03-09\n---\nThe pier closed on Monday.\n"
+    )
+    (tmp_path / "plain.txt").write_text("The ferry runs again.\n")
+    clipped, plain = list_items(FolderSource(type="folder", name="Notes", path=tmp_path))
+    assert clipped.canonical_url == "https://example.org/pier"  # one article, wherever it is seen
+    assert (clipped.title, clipped.source) == ("Pier closed", "Port Ellery Gazette")
+    assert clipped.published == clipped.dated == dt.date(2026, 3, 9)
+    assert plain.url == (tmp_path / "plain.txt").as_uri() and plain.source == "Notes"
+    assert plain.published is None and plain.dated == dt.datetime.now(dt.UTC).date()  # mtime

@@ -167,14 +167,24 @@ def _folder_items(source: FolderSource) -> Iterator[Item]:
         if path.name.startswith(".") or suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
             continue
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
-        title: str | None
         if suffix in HTML_SUFFIXES:
             page = html_to_page(decode(path.read_bytes(), str(path)), path.as_uri())
-            title, text = page.title or path.stem, page.text
+            article = Article(
+                text=page.text,
+                title=page.title or path.stem,
+                url=page.canonical,
+                published=page.published,
+            )
         else:
-            article = read_file(path)
-            title, text = article.title, article.text
-        yield Item(url=path.resolve().as_uri(), source=name, title=title, dated=modified, text=text)
+            article = read_file(path)  # front matter may give its link, site and date
+        yield Item(
+            url=article.url or path.resolve().as_uri(),
+            source=article.source or name,
+            title=article.title,
+            published=article.published,
+            dated=article.published or modified,
+            text=article.text,
+        )
 
 
 def _urls(source: UrlListSource) -> list[str]:
