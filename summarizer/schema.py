@@ -191,11 +191,14 @@ class Actor(_Answer):
 
     @model_validator(mode="after")
     def _name_without_role(self) -> Actor:
-        # "British Prime Minister Keir Starmer" with role "British Prime Minister": the
-        # name is what follows; the titled form stays an alias, as the article uses it.
-        if self.role and self.name.casefold().startswith(self.role.casefold() + " "):
-            self.aliases.append(self.name)
-            self.name = self.name[len(self.role) + 1 :].strip()
+        # A person "Russian President Vladimir Putin" with role "President" (or "Russian
+        # President"): the name is what follows the role; the titled form stays an alias, as the
+        # article uses it.
+        if self.role and self.type == "person":
+            found = re.search(rf"(?:^|\s){re.escape(self.role)}\s+(\S.*)$", self.name, re.I)
+            if found:
+                self.aliases.append(self.name)
+                self.name = found[1]
         unique = {alias.casefold(): alias for alias in reversed(self.aliases)}
         unique.pop(self.name.casefold(), None)
         self.aliases = [alias for alias in self.aliases if unique.get(alias.casefold()) == alias]

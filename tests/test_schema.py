@@ -179,3 +179,30 @@ def test_a_name_that_starts_with_the_role_loses_it_and_keeps_it_as_an_alias():
     # repeats and the name itself are not aliases
     assert putin.aliases == ["Putin", "Russian President Vladimir Putin"]
     assert summary.events[0].participants == ["donald_trump", "vladimir_putin"]
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "type_", "kept"),
+    [
+        (
+            "Russian Foreign Minister Alexander Grushko",
+            "Foreign Minister",
+            "person",
+            "Alexander Grushko",
+        ),
+        ("Russian President Vladimir Putin", "President", "person", "Vladimir Putin"),
+        ("President", "President", "person", "President"),  # nothing follows: left alone
+        (
+            "Secretary General of NATO",
+            "Secretary",
+            "international_body",
+            "Secretary General of NATO",
+        ),
+    ],
+)
+def test_a_persons_role_inside_the_name_is_cut_with_what_precedes_it(name, role, type_, kept):
+    data = answer()
+    data["actors"][1] |= {"name": name, "role": role, "type": type_, "aliases": []}
+    actor = ArticleSummary.model_validate(data).actors[1]
+    assert actor.name == kept
+    assert actor.aliases == ([] if kept == name else [name])
