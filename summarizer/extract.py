@@ -22,7 +22,9 @@ def article_from_html(html: str, origin: str, url: str | None = None) -> Article
     Args:
         html: The page's HTML.
         origin: Where it came from (a path or URL), used in error messages.
-        url: The page's URL, when it was fetched; it is kept on the Article.
+        url: The page's URL, when it was fetched. The Article keeps the page's canonical
+            link if it declares one (the same story reached through a tracking link or a
+            syndicating site is then one article), else this URL.
 
     Raises:
         InputError: The page holds no article text (too little main text to summarise).
@@ -49,7 +51,7 @@ def article_from_html(html: str, origin: str, url: str | None = None) -> Article
     article = Article(
         text=text,
         title=fields.get("title") or None,
-        url=url,
+        url=_canonical(fields.get("url"), url),
         source=_source(fields.get("sitename"), url),
         published=_date(fields.get("date")),
     )
@@ -62,6 +64,12 @@ def article_from_html(html: str, origin: str, url: str | None = None) -> Article
         article.source,
     )
     return article
+
+
+def _canonical(declared: str | None, fetched: str | None) -> str | None:
+    if declared and urlsplit(declared).scheme in ("http", "https") and urlsplit(declared).hostname:
+        return declared
+    return fetched
 
 
 def _source(sitename: str | None, url: str | None) -> str | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
@@ -20,8 +22,8 @@ log = logging.getLogger("summarizer.fetch")
 
 TIMEOUT_SECONDS = 20.0
 MAX_REDIRECTS = 5
-_HTML_TYPES = {"text/html", "application/xhtml+xml"}
-_TEXT_TYPES = {"text/plain", "text/markdown"}
+_TEXT_TYPES = ("text/plain", "text/markdown")
+ARTICLE_TYPES = ("text/html", "application/xhtml+xml", *_TEXT_TYPES)
 
 
 class FetchError(InputError):
@@ -38,22 +40,33 @@ def check_url(url: str) -> str:
     return url
 
 
-def fetch_article(
+@dataclass(frozen=True)
+class Fetched:
+    """A fetched resource: its body, the URL it ended at and what the server said it is."""
+
+    body: bytes
+    url: str
+    content_type: str
+    charset: str | None
+
+
+def fetch(
     url: str,
     *,
+    accept: Collection[str] | None = ARTICLE_TYPES,
     timeout: float = TIMEOUT_SECONDS,
     max_bytes: int = MAX_ARTICLE_BYTES,
-) -> Article:
-    """Fetch a web page and extract its article (text, title, date, site).
+) -> Fetched:
+    """GET a URL whose content type is one of `accept` (or undeclared; None takes any).
 
     Raises:
         FetchError: Not an http(s) URL, a network failure or timeout, an HTTP error status,
-            a body over `max_bytes`, or a page that is not an article.
+            another content type, or a body over `max_bytes`.
 
     """
     check_url(url)
     started = time.perf_counter()
-    headers = {"User-Agent": f"summarizer/{__version__}", "Accept": "text/html, text/plain"}
+    headers = {"User-Agent": f"summarizer/{__version__}", "Accept": ", ".join(accept or ["*/*"])}
     try:
         with (
             httpx.Client(
@@ -64,11 +77,13 @@ def fetch_article(
             ) as client,
             client.stream("GET", url) as response,
         ):
-            _check_response(url, response, max_bytes)
-            body = _read_limited(url, response, max_bytes)
-            final_url = str(response.url)
-            content_type = _content_type(response)
-            charset = response.charset_encoding
+            _check_response(url, response, accept, max_bytes)
+            fetched = Fetched(
+                body=_read_limited(url, response, max_bytes),
+                url=str(response.url),
+                content_type=_content_type(response),
+                charset=response.charset_encoding,
+            )
     except httpx.TimeoutException:
         raise FetchError(f"{url}: timed out after {timeout:g}s") from None
     except httpx.TooManyRedirects:
@@ -80,26 +95,45 @@ def fetch_article(
     log.info(
         "fetched %s: %d bytes of %s in %.2fs",
         url,
-        len(body),
-        content_type,
+        len(fetched.body),
+        fetched.content_type,
         time.perf_counter() - started,
     )
-    text = _decode(body, url, charset)
-    if content_type in _TEXT_TYPES:
+    return fetched
+
+
+def fetch_article(
+    url: str,
+    *,
+    timeout: float = TIMEOUT_SECONDS,
+    max_bytes: int = MAX_ARTICLE_BYTES,
+) -> Article:
+    """Fetch a web page and extract its article (text, title, date, site).
+
+    Raises:
+        FetchError: What `fetch` raises.
+        InputError: The page is not an article.
+
+    """
+    fetched = fetch(url, timeout=timeout, max_bytes=max_bytes)
+    text = _decode(fetched.body, url, fetched.charset)
+    if fetched.content_type in _TEXT_TYPES:
         if not text.strip():
             raise FetchError(f"{url}: the page is empty")
-        return Article(text=text, url=final_url, source=urlsplit(final_url).hostname)
+        return Article(text=text, url=fetched.url, source=urlsplit(fetched.url).hostname)
     from .extract import article_from_html
 
-    return article_from_html(text, origin=url, url=final_url)
+    return article_from_html(text, origin=url, url=fetched.url)
 
 
-def _check_response(url: str, response: httpx.Response, max_bytes: int) -> None:
+def _check_response(
+    url: str, response: httpx.Response, accept: Collection[str] | None, max_bytes: int
+) -> None:
     if response.status_code >= 400:
         reason = response.reason_phrase or "error"
         raise FetchError(f"{url}: the server answered HTTP {response.status_code} {reason}")
     content_type = _content_type(response)
-    if content_type and content_type not in _HTML_TYPES | _TEXT_TYPES:
+    if accept is not None and content_type and content_type not in accept:
         raise FetchError(f"{url}: not an article page (content type {content_type})")
     length = response.headers.get("content-length", "")
     if length.isdigit() and int(length) > max_bytes:

@@ -91,10 +91,11 @@ def the_four_articles() -> list:
     import datetime as dt
 
     from summarizer import Article
-    from summarizer.digest.sources import html_to_page
+    from summarizer.extract import article_from_html
 
     def page(name: str) -> str:
-        return html_to_page((ARTICLES / name).read_text(encoding="utf-8"), "http://x/").text
+        html = (ARTICLES / name).read_text(encoding="utf-8")
+        return article_from_html(html, origin=name, url="http://x/").text
 
     bike = (ARTICLES / "bike-lanes-markup.md").read_text(encoding="utf-8")
     return [

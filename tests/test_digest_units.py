@@ -394,3 +394,11 @@ def test_a_folder_article_with_front_matter_keeps_its_link_site_and_date(tmp_pat
     assert clipped.published == clipped.dated == dt.date(2026, 3, 9)
     assert plain.url == (tmp_path / "plain.txt").as_uri() and plain.source == "Notes"
     assert plain.published is None and plain.dated == dt.datetime.now(dt.UTC).date()  # mtime
+
+
+def test_one_unreadable_file_does_not_hide_the_rest_of_its_folder(tmp_path, caplog):
+    (tmp_path / "broken.md").write_text("---\ntitle: [unclosed\n---\nText.\n")
+    (tmp_path / "fine.txt").write_text("The ferry runs again.\n")
+    items = list_items(FolderSource(type="folder", path=tmp_path))
+    assert [item.text for item in items] == ["The ferry runs again.\n"]
+    assert "broken.md: the front matter is not valid YAML" in caplog.text

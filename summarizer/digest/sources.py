@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import logging
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +18,12 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..articles import HTML_SUFFIXES, TEXT_SUFFIXES, Article, decode, read_file
+from ..articles import HTML_SUFFIXES, TEXT_SUFFIXES, Article, read_file
 from ..errors import InputError, SummarizerError
+from ..fetch import fetch, fetch_article
 
 log = logging.getLogger("summarizer.digest")
 
-MAX_PAGE_BYTES = 5 * 1024 * 1024
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|cmpid|at_medium)$")
 
 
@@ -119,13 +118,12 @@ def list_items(source: FeedSource | FolderSource | UrlListSource) -> list[Item]:
 def load_text(item: Item) -> Item:
     """Fetch and extract the item's page if its text is not known yet."""
     if item.text is None:
-        page = fetch_page(item.url)
+        page = fetch_article(item.url)
         item.title = item.title or page.title
         item.published = item.published or page.published
         item.dated = item.dated or item.published
         item.text = page.text
-        if page.canonical:
-            item.url = page.canonical
+        item.url = page.url or item.url  # the page's canonical link, when it has one
     return item
 
 
@@ -135,8 +133,8 @@ def load_text(item: Item) -> Item:
 def _feed_items(source: FeedSource) -> Iterator[Item]:
     import feedparser
 
-    # feedparser is given bytes, never a URL: every request goes through one client.
-    parsed = feedparser.parse(_get(source.url))
+    # feedparser is given bytes, never a URL: every request goes through summarizer.fetch.
+    parsed = feedparser.parse(fetch(source.url, accept=None).body)
     if parsed.bozo and not parsed.entries:
         raise SourceError(f"{source.url}: not a readable RSS or Atom feed")
     name = source.name or parsed.feed.get("title") or urlsplit(source.url).netloc
@@ -167,20 +165,15 @@ def _folder_items(source: FolderSource) -> Iterator[Item]:
         if path.name.startswith(".") or suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
             continue
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
-        if suffix in HTML_SUFFIXES:
-            page = html_to_page(decode(path.read_bytes(), str(path)), path.as_uri())
-            article = Article(
-                text=page.text,
-                title=page.title or path.stem,
-                url=page.canonical,
-                published=page.published,
-            )
-        else:
-            article = read_file(path)  # front matter may give its link, site and date
+        try:
+            article = read_file(path)  # with a page's or front matter's link and date
+        except InputError as error:
+            log.warning("skipping an article: %s", error)
+            continue
         yield Item(
             url=article.url or path.resolve().as_uri(),
             source=article.source or name,
-            title=article.title,
+            title=article.title or path.stem,
             published=article.published,
             dated=article.published or modified,
             text=article.text,
@@ -196,73 +189,3 @@ def _urls(source: UrlListSource) -> list[str]:
             raise SourceError(f"{source.file}: {error.strerror}") from None
         urls.extend(line.strip() for line in lines if line.strip() and not line.startswith("#"))
     return urls
-
-
-# --- fetching and extraction ---------------------------------------------------------------
-# A minimal httpx + trafilatura helper, kept here until summarizer.fetch exists to merge with.
-
-
-@dataclass
-class Page:
-    """A fetched page's extracted text and metadata."""
-
-    text: str
-    title: str | None = None
-    published: dt.date | None = None
-    canonical: str | None = None
-
-
-def fetch_page(url: str) -> Page:
-    """Fetch an article page over HTTP(S) and extract its main text."""
-    return html_to_page(decode(_get(url), url), url)
-
-
-def html_to_page(html: str, url: str) -> Page:
-    """Extract the main text, title, date and canonical URL of an HTML page."""
-    import trafilatura
-
-    text = trafilatura.extract(html, url=url, include_comments=False, include_tables=False)
-    if not text or not text.strip():
-        raise SourceError(f"{url}: no article text found in the page")
-    meta = trafilatura.extract_metadata(html, default_url=url)
-    published = None
-    if meta is not None and meta.date:
-        try:
-            published = dt.date.fromisoformat(meta.date[:10])
-        except ValueError:
-            published = None
-    canonical = meta.url if meta is not None and meta.url and meta.url != url else None
-    return Page(
-        text=text.strip(),
-        title=meta.title if meta is not None else None,
-        published=published,
-        canonical=canonical if canonical and canonical.startswith(("http:", "https:")) else None,
-    )
-
-
-def _get(url: str) -> bytes:
-    import httpx
-
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise SourceError(f"{url}: only http and https URLs can be fetched")
-    started = time.perf_counter()
-    try:
-        with (
-            httpx.Client(
-                follow_redirects=True,
-                timeout=httpx.Timeout(20.0),
-                headers={"User-Agent": "summarizer-digest/0.1"},
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code >= 400:
-                raise SourceError(f"{url}: HTTP {response.status_code}")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body.extend(chunk)
-                if len(body) > MAX_PAGE_BYTES:
-                    raise SourceError(f"{url}: larger than {MAX_PAGE_BYTES // 1024 // 1024} MB")
-    except httpx.HTTPError as error:
-        raise SourceError(f"{url}: {type(error).__name__}: {error}") from None
-    log.debug("fetched %s in %.2fs", url, time.perf_counter() - started)
-    return bytes(body)
