@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -45,8 +46,26 @@ Slug = Annotated[Text, _bound(maxLength=40)]
 Label = Annotated[Text, _bound(maxLength=60)]
 Name = Annotated[Text, _bound(maxLength=80)]
 Line = Annotated[Text, _bound(maxLength=160)]
-Sentence = Annotated[Text, _bound(maxLength=200)]
-Paragraph = Annotated[Text, _bound(maxLength=400)]
+
+
+def _whole_sentences(limit: int) -> AfterValidator:
+    """Cut a text that stops mid-sentence at its length bound back to its last full stop.
+
+    A grammar-constrained model does not plan for the bound: it writes until the grammar
+    closes the string ("… looking forward to his call with Putin, while").
+    """
+
+    def cut(text: str) -> str:
+        if len(text) < limit - 10 or text.endswith((".", "!", "?", '"', "”", "’", ")")):
+            return text
+        ends = [match.end() for match in re.finditer(r"[.!?][\"”’)]?(?=\s)", text)]
+        return text[: ends[-1]] if ends else text + "…"
+
+    return AfterValidator(cut)
+
+
+Sentence = Annotated[Text, _bound(maxLength=200), _whole_sentences(200)]
+Paragraph = Annotated[Text, _bound(maxLength=400), _whole_sentences(400)]
 # The model refers to actors by name (small models mangle invented ids); validation turns
 # each reference into the actor's id, so the stored summary refers by id.
 ActorRef = Annotated[

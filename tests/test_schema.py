@@ -206,3 +206,12 @@ def test_a_persons_role_inside_the_name_is_cut_with_what_precedes_it(name, role,
     actor = ArticleSummary.model_validate(data).actors[1]
     assert actor.name == kept
     assert actor.aliases == ([] if kept == name else [name])
+
+
+def test_a_summary_cut_off_at_its_length_bound_ends_at_its_last_full_sentence():
+    cut_off = "Fighting goes on in Kursk. " * 13 + "Trump looks forward to the call, while he"
+    assert len(cut_off) > 390  # the schema's bound is 400: the grammar closed it here
+    summary = ArticleSummary.model_validate(answer(summary=cut_off)).summary
+    assert summary == ("Fighting goes on in Kursk. " * 13).strip()
+    short = "Trump and Putin will talk about a ceasefire"  # no full stop, far from the bound
+    assert ArticleSummary.model_validate(answer(summary=short)).summary == short
