@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import dates, prompts
+from .actors import describe_unlisted_people, drop_places
 from .articles import Article, as_article
 from .config import Settings, load_settings
 from .errors import InputError, SummarizerError
 from .grounding import ground, quote_check
 from .merge import drop_repeats, merge_summaries
-from .names import describe_unlisted_people
 from .schema import ArticleSummary, Provenance, SummaryResult, answer_check, field_guide
 from .split import split_text
 
@@ -193,6 +193,7 @@ class Summarizer:
                 event.when, article.published, planned=event.status == "planned"
             )
         describe_unlisted_people(summary, article.text)
+        drop_places(summary)
         grounding = ground(summary, article.text, drop_ungrounded=self.settings.drop_ungrounded)
         backend = self.client.backend
         return SummaryResult(

@@ -1,9 +1,12 @@
-"""Who an actor the model left undescribed is, read from how the article introduces them.
+"""Corrections to the actors a small model lists, made by code from the article and summary.
 
-A small model sometimes names a participant it never listed ("Zelenskyy"): the summary
-then holds an actor of type `other` with no role. News style introduces a person once with
-a title before the full name ("Ukrainian President Volodymyr Zelenskyy"); that sentence
-says the actor is a person, gives the full name and the role.
+- A small model sometimes names a participant it never listed ("Zelenskyy"): the summary
+  then holds an actor of type `other` with no role. News style introduces a person once
+  with a title before the full name ("Ukrainian President Volodymyr Zelenskyy"); that
+  sentence says the actor is a person, gives the full name and the role.
+- It also lists places as actors ("Kursk", as a state) although told not to. An actor
+  that no event, position or demand involves, and whose name is where an event happened
+  ("Kursk region"), is a place.
 """
 
 from __future__ import annotations
@@ -76,6 +79,27 @@ def describe_unlisted_people(summary: ArticleSummary, text: str) -> None:
         if full_name != actor.name and actor.name not in actor.aliases:
             actor.aliases.append(actor.name)
         actor.name, actor.role, actor.type = full_name, role, "person"
+
+
+def drop_places(summary: ArticleSummary) -> None:
+    """Remove the actors that take part in nothing and are named as an event's place."""
+    places = {_place(event.where) for event in summary.events if event.where}
+    involved = {p for event in summary.events for p in event.participants}
+    involved |= {position.actor for position in summary.positions}
+    involved |= {demand.by for demand in summary.demands}
+    involved |= {demand.of for demand in summary.demands if demand.of is not None}
+    summary.actors = [
+        actor
+        for actor in summary.actors
+        # The name only: an alias such as "Moscow" for Russia's government is also a place.
+        if actor.id in involved or _place(actor.name) not in places
+    ]
+
+
+def _place(text: str) -> str:
+    """A place as written, without "in the" or "region": "in the Kursk region" is Kursk."""
+    text = re.sub(r"^(?:(?:in|at|near|the)\s+)+", "", text.strip(), flags=re.I)
+    return re.sub(r"\s+(?:region|province|district|oblast|city)$", "", text, flags=re.I).casefold()
 
 
 def _introduction(name: str, text: str) -> tuple[str, str] | None:

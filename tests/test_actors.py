@@ -1,4 +1,4 @@
-from summarizer.names import describe_unlisted_people
+from summarizer.actors import describe_unlisted_people, drop_places
 from summarizer.schema import ArticleSummary
 
 from .test_schema import answer
@@ -42,3 +42,31 @@ def test_actors_the_model_described_are_left_alone():
     describe_unlisted_people(summary, TEXT + " Russian President Vladimir Putin spoke.")
     assert summary.actors[1].role is None  # the model's answer, though the text gives one
     assert summary.actors[1].type == "person"
+
+
+def listed_place_summary(where: str, place_name: str, place_aliases: list[str]) -> ArticleSummary:
+    data = answer()
+    data["actors"].append(
+        {"name": place_name, "aliases": place_aliases, "type": "state", "role": None,
+         "affiliation": "Russia"}
+    )  # fmt: skip
+    data["events"][0]["where"] = where
+    return ArticleSummary.model_validate(data)
+
+
+def test_an_actor_that_does_nothing_and_is_where_an_event_happened_is_dropped():
+    summary = listed_place_summary("in the Kursk region", "Kursk", ["Kursk region"])
+    drop_places(summary)
+    assert [actor.name for actor in summary.actors] == ["Donald Trump", "Vladimir Putin"]
+
+
+def test_a_place_that_takes_part_or_is_only_an_alias_stays():
+    # Russia's government called "Moscow" while an event happens in Moscow: not a place.
+    summary = listed_place_summary("Moscow", "Russia", ["Moscow"])
+    drop_places(summary)
+    assert "Russia" in [actor.name for actor in summary.actors]
+    data = answer()
+    data["events"][0]["where"] = "Donald Trump"  # a participant is kept, whatever its name
+    summary = ArticleSummary.model_validate(data)
+    drop_places(summary)
+    assert len(summary.actors) == 2
