@@ -130,15 +130,22 @@ def _with_front_matter(text: str, origin: str) -> Article:
     except yaml.YAMLError as error:
         problem = str(error).splitlines()[0]
         raise InputError(f"{origin}: the front matter is not valid YAML ({problem})") from None
+    if not post.metadata:
+        # Not front matter: an article that opens with a `---` rule keeps all its text.
+        return Article(text=text)
     if not post.content.strip():
         raise InputError(f"{origin}: no article text was given")
     fields: dict[str, Any] = {"text": post.content}
     for field, names in _FRONT_MATTER_FIELDS.items():
         value = next((post.metadata[n] for n in names if post.metadata.get(n)), None)
-        if field == "url" and value is not None and "://" not in str(value):
-            fields.setdefault("source", value)  # `source: Reuters`, not a link
-        elif value is not None:
+        if value is None:
+            continue
+        if field == "published":
             fields[field] = value.date() if isinstance(value, dt.datetime) else value
+        elif field == "url" and "://" not in str(value):
+            fields.setdefault("source", str(value))  # `source: Reuters`, not a link
+        else:
+            fields[field] = str(value)
     try:
         return Article(**fields)
     except ValidationError as error:

@@ -89,3 +89,22 @@ def test_the_seed_article_text_is_the_shared_original():
         pytest.skip("../shared is not beside this checkout")
     article = read_file(ROOT / "seeds" / "kursk-ceasefire-talks.txt")
     assert article.text == original.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "---\nNot a mapping, just words.\n---\nBody text.",
+        "---\n\nA rule opens the article.\n\n---\nMore.",
+    ],
+)
+def test_an_article_that_opens_with_a_rule_keeps_all_its_text(tmp_path, text):
+    path = tmp_path / "ruled.md"
+    path.write_text(text)
+    assert read_file(path).text == text
+
+
+def test_front_matter_numbers_are_read_as_text(tmp_path):
+    path = tmp_path / "year.md"
+    path.write_text("---\ntitle: 2024\n---\n" + BODY)
+    assert read_file(path).title == "2024"
