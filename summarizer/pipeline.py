@@ -163,11 +163,12 @@ class Summarizer:
         available = backend.context_window - self.settings.max_output_tokens - _CONTEXT_MARGIN
         # The embedded model's tokenizer counts ~2 µs a character, 18 ms for a news article:
         # skip the count when the bytes alone fit, as a token covers at least one byte.
+        one_part = [[{"role": "system", "content": system}, {"role": "user", "content": whole}]]
         if self._system_tokens + len(whole.encode()) + 2 <= available:
-            return [[{"role": "system", "content": system}, {"role": "user", "content": whole}]]
+            return one_part
         overhead = self._system_tokens + backend.count_tokens(user_prompt(article, ""))
         if overhead + backend.count_tokens(article.text) <= available:
-            return [[{"role": "system", "content": system}, {"role": "user", "content": whole}]]
+            return one_part
         budget = available - overhead - 16  # the part header line
         if budget < 200:
             raise InputError(
