@@ -41,6 +41,9 @@ DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
 REASK_TEMPERATURE = 0.4
 log = logging.getLogger("summarizer.llm")
 T = TypeVar("T", bound=BaseModel)
+# Instructor logs every failed attempt as an error. We turn those into one SummarizerError,
+# so in a program that set up no logging, Python's last-resort handler must not print them.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
 
 
 class Backend(Protocol):

@@ -267,3 +267,30 @@ def test_cli_reports_an_exhausted_endpoint_as_one_line_and_exit_1(tmp_path, monk
     assert "Traceback" not in result.output and API_KEY not in result.output
     assert not out.exists() or list(out.iterdir()) == []
     assert cache_files(tmp_path / "cache") == []
+
+
+def test_the_api_prints_nothing_of_its_own_when_a_call_fails(tmp_path):
+    # In a program that set up no logging, Instructor's per-attempt errors would reach
+    # stderr through Python's last-resort handler; the caller gets one exception instead.
+    import subprocess
+    import sys
+
+    program = (
+        "import sys\n"
+        "from summarizer import Summarizer, SummarizationFailed\n"
+        "s = Summarizer(model='fault-test', base_url=sys.argv[1], api_key='k', cache='off',"
+        " transport_attempts=1)\n"
+        "try:\n"
+        "    s.summarize('Trump said he will call Putin on Tuesday.')\n"
+        "except SummarizationFailed as error:\n"
+        "    print(error)\n"
+    )
+    with scripted_fault_server(UNAVAILABLE) as server:
+        run = subprocess.run(
+            [sys.executable, "-c", program, server.base_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert "could not be reached after 1 attempt" in run.stdout
+    assert run.stderr == ""
