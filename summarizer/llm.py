@@ -14,9 +14,9 @@ import datetime as dt
 import functools
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import instructor
 import openai
@@ -301,7 +301,61 @@ def _prepared(model: type[T]) -> type[T]:
         return loaded
 
     wrapped.model_json_schema = classmethod(model_json_schema)  # type: ignore[assignment,method-assign]
+    _walked_once(wrapped)
     return wrapped
+
+
+def _walked_once(model: type[BaseModel]) -> None:
+    """Check `model` for async validators once, and have Instructor skip its per-call checks.
+
+    Instructor 1.17 walks the whole response model (every nested field annotation, and
+    every attribute of every class in each model's MRO) to reject async validators, four
+    times per call: 0.73 ms a walk for ArticleSummary, a third of the client's CPU in a
+    batch, which held concurrency efficiency at 32 requests below 0.9 (docs/eval.md). A
+    class's validators are fixed when it is made, so one walk answers for every call.
+    Only models registered here skip the walk; any other model is walked as before. The
+    walk lives in Instructor's private modules: if a release moves it, nothing is skipped
+    and a test in tests/test_llm.py fails to say so.
+    """
+    if _instructor_walk is not None:
+        _instructor_walk(model)  # raises as Instructor would, before any request is made
+        _models_walked.add(model)
+
+
+_models_walked: set[Any] = set()
+
+
+def _skip_the_walk_for_models_walked_once() -> Callable[[Any], None] | None:
+    """Wrap Instructor's walk to skip registered models; return the original, or None."""
+    try:
+        from instructor.v2.core import patch as instructor_patch
+        from instructor.v2.validation import async_validators
+    except ImportError:
+        return None
+    found = getattr(async_validators, "reject_async_validators", None)
+    if (
+        not callable(found)
+        or getattr(instructor_patch, "reject_async_validators", None) is not found
+    ):
+        return None
+    walk = cast(Callable[[Any], None], found)
+
+    @functools.wraps(walk)
+    def reject_async_validators(response_model: Any) -> None:
+        try:
+            if response_model in _models_walked:
+                return
+        except TypeError:  # an unhashable annotation: walk it
+            pass
+        walk(response_model)
+
+    # Instructor's patch module imported the name; its other callers import it per call.
+    async_validators.reject_async_validators = reject_async_validators
+    instructor_patch.reject_async_validators = reject_async_validators
+    return walk
+
+
+_instructor_walk = _skip_the_walk_for_models_walked_once()
 
 
 class ModelClient:

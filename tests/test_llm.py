@@ -134,3 +134,50 @@ def test_quote_not_in_the_article_is_reasked_then_kept_flagged_on_the_last_attem
     assert "Putin agreed to everything at once" in backend.requests[1]["messages"][-1]["content"]
     assert result.summary.events[0].evidence[0].match == "none"
     assert result.provenance.attempts == 2
+
+
+def test_instructor_walks_our_response_model_once_not_on_every_call(tmp_path, monkeypatch):
+    # Instructor walks the response model for async validators four times per call: a third
+    # of a batch's client CPU (docs/eval.md). llm.py has it skip the walk for our models.
+    from instructor.v2.validation import async_validators
+
+    from summarizer import llm
+
+    assert llm._instructor_walk is not None, (
+        "Instructor moved reject_async_validators: update llm._skip_the_walk_for_models_walked_once"
+    )
+    backend = ScriptedBackend(FAKE_VALID_COMPLETION, FAKE_VALID_COMPLETION)
+    summarizer = summarizer_with(backend, tmp_path, cache="off")
+    summarizer.summarize(ARTICLE)  # prepares (and walks) the response model once
+    visited: list[object] = []
+    real_get_origin = async_validators.get_origin
+
+    def counting_get_origin(annotation: object) -> object:
+        visited.append(annotation)
+        return real_get_origin(annotation)
+
+    monkeypatch.setattr(async_validators, "get_origin", counting_get_origin)
+    summarizer.summarize(ARTICLE)
+    assert len(backend.requests) == 2 and visited == []
+    async_validators.reject_async_validators(Article)  # any other model is walked as before
+    assert visited
+
+
+def test_a_model_with_an_async_validator_is_still_rejected():
+    from instructor.v2.validation.async_validators import (
+        async_field_validator,
+        reject_async_validators,
+    )
+    from pydantic import BaseModel
+
+    import summarizer.llm  # noqa: F401  (installs the skip)
+
+    class Checked(BaseModel):
+        name: str
+
+        @async_field_validator("name")
+        async def known(cls, value: str) -> str:
+            return value
+
+    with pytest.raises(ValueError, match="async validators"):
+        reject_async_validators(Checked)
