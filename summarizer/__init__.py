@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING, Any
 
 from .errors import (
@@ -19,6 +20,11 @@ from .errors import (
     SummarizerError,
     TransportError,
 )
+
+# A library prints nothing unless the program asks: without a handler of its own, Python's
+# last-resort handler would print our warnings (re-asks, retries) to stderr. The CLI sets up
+# logging and shows them.
+logging.getLogger("summarizer").addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     from .articles import Article

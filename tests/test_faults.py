@@ -269,9 +269,10 @@ def test_cli_reports_an_exhausted_endpoint_as_one_line_and_exit_1(tmp_path, monk
     assert cache_files(tmp_path / "cache") == []
 
 
-def test_the_api_prints_nothing_of_its_own_when_a_call_fails(tmp_path):
-    # In a program that set up no logging, Instructor's per-attempt errors would reach
-    # stderr through Python's last-resort handler; the caller gets one exception instead.
+def test_the_api_prints_nothing_of_its_own_on_a_reask_or_a_failure(tmp_path):
+    # In a program that set up no logging, our warnings (re-asks, retries) and Instructor's
+    # per-attempt errors would reach stderr through Python's last-resort handler; the caller
+    # gets a result or one exception instead.
     import subprocess
     import sys
 
@@ -280,17 +281,19 @@ def test_the_api_prints_nothing_of_its_own_when_a_call_fails(tmp_path):
         "from summarizer import Summarizer, SummarizationFailed\n"
         "s = Summarizer(model='fault-test', base_url=sys.argv[1], api_key='k', cache='off',"
         " transport_attempts=1)\n"
+        "print(s.summarize(sys.argv[2]).provenance.attempts)\n"
         "try:\n"
-        "    s.summarize('Trump said he will call Putin on Tuesday.')\n"
+        "    s.summarize(sys.argv[2])\n"
         "except SummarizationFailed as error:\n"
         "    print(error)\n"
     )
-    with scripted_fault_server(UNAVAILABLE) as server:
+    with scripted_fault_server(answer("Sure! Here it is."), ok(), UNAVAILABLE) as server:
         run = subprocess.run(
-            [sys.executable, "-c", program, server.base_url],
+            [sys.executable, "-c", program, server.base_url, ARTICLE.text],
             capture_output=True,
             text=True,
             timeout=60,
         )
+    assert run.stdout.splitlines()[0] == "2"  # the answer was re-asked once
     assert "could not be reached after 1 attempt" in run.stdout
     assert run.stderr == ""
