@@ -6,7 +6,9 @@ to every request. It runs in its own process (its own interpreter and GIL) as on
 loop with a coroutine per keep-alive connection, costing well under 1 ms of CPU a request,
 so the figures measure our client, not the server. With concurrency c, N articles ideally
 take ceil(N / c) * latency seconds; efficiency is that ideal divided by the time achieved
-(1.0 = no overhead at all).
+(1.0 = no overhead at all). The last column posts the same batch with a bare
+`openai.AsyncOpenAI` client (same messages and schema, the answer only parsed as JSON): the
+ceiling for any client on openai's HTTP stack on this machine, against which ours is judged.
 
     .venv/bin/python benchmarks/concurrency.py [--articles 200] [--latency 0.5] \
         [--levels 8,16,32,64]
@@ -24,9 +26,11 @@ import multiprocessing
 import re
 import time
 
+import openai
 from _machine import describe
 
-from summarizer import Summarizer, SummarizerError
+from summarizer import Article, ArticleSummary, Summarizer, SummarizerError
+from summarizer.pipeline import system_prompt, user_prompt
 
 QUOTE = "he plans to meet with Russian President Vladimir Putin on Tuesday"
 SCRIPTED_ANSWER = {
@@ -136,6 +140,43 @@ def articles(count: int, run: int) -> list[str]:
     ]
 
 
+def bare_openai_seconds(base_url: str, texts: list[str], level: int) -> float:
+    """The same batch posted by a bare openai client, for reference: the ceiling of any client.
+
+    Each body has our messages and JSON schema (so the same size, ~12 KB), and the answer's
+    content is only parsed as JSON: no Instructor, no validation, no grounding.
+    """
+    schema = ArticleSummary.model_json_schema()
+
+    async def batch() -> float:
+        client = openai.AsyncOpenAI(api_key="unused", base_url=base_url, max_retries=0)
+        slots = asyncio.Semaphore(level)
+
+        async def one(text: str) -> None:
+            body = {
+                "model": "scripted-fake",
+                "messages": [
+                    {"role": "system", "content": system_prompt()},
+                    {"role": "user", "content": user_prompt(Article(text=text), text)},
+                ],
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": "ArticleSummary", "schema": schema},
+                },
+            }
+            async with slots:
+                answer = await client.post("/chat/completions", body=body, cast_to=object)
+            json.loads(answer["choices"][0]["message"]["content"])  # type: ignore[index]
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(text) for text in texts))
+        achieved = time.perf_counter() - started
+        await client.close()
+        return achieved
+
+    return asyncio.run(batch())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=200)
@@ -146,7 +187,7 @@ def main() -> None:
     print(f"{options.articles} articles, scripted fake server answering after {options.latency} s")
     print(
         f"{'concurrency':>11} {'ideal s':>8} {'achieved s':>10} {'efficiency':>10} {'failed':>6}"
-        f" {'client CPU ms/article':>21}"
+        f" {'client CPU ms/article':>21} {'bare openai efficiency':>22}"
     )
     # Imports (openai, Instructor) and the first client are start-up, which
     # benchmarks/startup.py measures; here they would be charged to the first level.
@@ -169,9 +210,10 @@ def main() -> None:
         cpu_ms = (time.process_time() - cpu) * 1000 / options.articles
         failed = sum(isinstance(o, SummarizerError) for o in outcomes)
         ideal = math.ceil(options.articles / level) * options.latency
+        bare = bare_openai_seconds(base_url, articles(options.articles, run), level)
         print(
             f"{level:>11} {ideal:>8.2f} {achieved:>10.2f} {ideal / achieved:>10.2f} {failed:>6}"
-            f" {cpu_ms:>21.1f}"
+            f" {cpu_ms:>21.1f} {ideal / bare:>22.2f}"
         )
     server.terminate()
     print(f"machine: {describe()}")
