@@ -372,7 +372,7 @@ class ModelClient:
 
         def create(**request: Any) -> ChatCompletion:
             request = self._prepare(request, log)
-            key = request_key(request)
+            key = self._key(request)
             cached = self._lookup(key, log)
             if cached is not None:
                 return cached
@@ -404,7 +404,7 @@ class ModelClient:
 
         async def create(**request: Any) -> ChatCompletion:
             request = self._prepare(request, log)
-            key = request_key(request)
+            key = self._key(request)
             cached = self._lookup(key, log)
             if cached is not None:
                 return cached
@@ -455,6 +455,10 @@ class ModelClient:
                 "schema": response_format["json_schema"]["schema"],
             }
         return request
+
+    def _key(self, request: dict[str, Any]) -> str:
+        # Hashing the request (~12 KB with its schema) is skipped when nothing is looked up.
+        return "" if self.cache.mode == "off" else request_key(request)
 
     def _lookup(self, key: str, log: CallLog) -> ChatCompletion | None:
         cached = self.cache.lookup(key)
