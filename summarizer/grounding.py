@@ -196,7 +196,8 @@ def ground(summary: ArticleSummary, text: str, *, drop_ungrounded: bool = False)
     """Ground a summary in its article text, in place, and measure how well it is grounded.
 
     Sets offsets and match kind on every evidence quote, `grounded` on every event,
-    position and demand, and `mentioned` on every actor. With `drop_ungrounded`, items
+    position and demand, and `mentioned` on every actor, whose aliases and role are kept only
+    where the article uses them. With `drop_ungrounded`, items
     none of whose quotes is found are removed. The figures count what the model gave,
     before any drop.
     """
@@ -214,6 +215,12 @@ def ground(summary: ArticleSummary, text: str, *, drop_ungrounded: bool = False)
         summary.positions = [position for position in summary.positions if position.grounded]
         summary.demands = [demand for demand in summary.demands if demand.grounded]
     for actor in summary.actors:
+        # A small model copies the prompt's examples into other stories (Estria's defence
+        # minister as "the Russian leader", role "Russian President"): an alias or a role
+        # the article never uses is not the article's.
+        actor.aliases = [alias for alias in actor.aliases if source.mentions(alias)]
+        if actor.role is not None and not source.mentions(actor.role):
+            actor.role = None
         actor.mentioned = any(source.mentions(label) for label in (actor.name, *actor.aliases))
 
     def share(kind: MatchKind) -> float:

@@ -169,6 +169,19 @@ def test_an_actor_found_only_by_an_alias_counts_as_mentioned():
     assert summary.actors[0].mentioned  # through the alias "Trump"
 
 
+def test_an_alias_or_a_role_the_article_never_uses_is_dropped():
+    # The 1.5B model gave Estria's defence minister the prompt's example alias and role.
+    answer = copy.deepcopy(FAKE_VALID_ANSWER)
+    answer["actors"][0]["aliases"] = ["Trump", "the Russian leader"]
+    answer["actors"][0]["role"] = "Russian President"  # in the text, of Putin: kept
+    answer["actors"][1]["role"] = "Defence Minister"
+    summary = ArticleSummary.model_validate(answer)
+    ground(summary, TEXT)
+    assert "Russian President" in TEXT and "Defence Minister" not in TEXT
+    assert summary.actors[0].aliases == ["Trump"] and summary.actors[0].role == "Russian President"
+    assert summary.actors[1].role is None
+
+
 def test_drop_ungrounded_removes_only_items_with_no_quote_found():
     answer = answer_with(
         ["he plans to meet with Russian President Vladimir Putin"],
