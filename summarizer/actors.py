@@ -4,6 +4,8 @@
   then holds an actor of type `other` with no role. News style introduces a person once
   with a title before the full name ("Ukrainian President Volodymyr Zelenskyy"); that
   sentence says the actor is a person, gives the full name and the role.
+- It names a person with the title ("Estrian Defence Minister Karol Vesely") and fills the
+  role with something else; the title in the name is the article's word for the role.
 - It also lists places as actors ("Kursk", as a state) although told not to. An actor
   that no event, position or demand involves, and whose name is where an event happened
   ("Kursk region"), is a place.
@@ -82,6 +84,28 @@ def describe_unlisted_people(summary: ArticleSummary, text: str) -> None:
         if full_name != actor.name and actor.name not in actor.aliases:
             actor.aliases.append(actor.name)
         actor.name, actor.role, actor.type = full_name, role, "person"
+
+
+def split_titled_names(summary: ArticleSummary) -> None:
+    """Name a person by what follows the title in the name, and make the title the role.
+
+    "Estrian Defence Minister Karol Vesely" becomes "Karol Vesely", role "Estrian Defence
+    Minister"; the titled form stays an alias.
+    """
+    for actor in summary.actors:
+        words = actor.name.split()
+        titles = [index for index, word in enumerate(words) if word.lower() in _TITLE_WORDS]
+        if actor.type != "person" or not titles:
+            continue
+        title, given = words[: titles[-1] + 1], words[titles[-1] + 1 :]
+        if not given or not all(word[0].isupper() for word in given):
+            continue
+        while title and title[0].lower() in _DETERMINERS:
+            title.pop(0)
+        name = " ".join(given)
+        others = [alias for alias in actor.aliases if alias.casefold() != name.casefold()]
+        actor.aliases = others if actor.name in others else [*others, actor.name]
+        actor.name, actor.role = name, " ".join(title)
 
 
 def drop_places(summary: ArticleSummary) -> None:

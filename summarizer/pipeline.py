@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import dates, prompts
-from .actors import describe_unlisted_people, drop_places
+from .actors import describe_unlisted_people, drop_places, split_titled_names
 from .articles import Article, as_article
 from .config import Settings, load_settings
 from .errors import InputError, SummarizerError
@@ -194,6 +194,7 @@ class Summarizer:
                 event.when, article.published, planned=event.status == "planned"
             )
         describe_unlisted_people(summary, article.text)
+        split_titled_names(summary)
         drop_places(summary)
         grounding = ground(summary, article.text, drop_ungrounded=self.settings.drop_ungrounded)
         backend = self.client.backend

@@ -1,4 +1,4 @@
-from summarizer.actors import describe_unlisted_people, drop_places
+from summarizer.actors import describe_unlisted_people, drop_places, split_titled_names
 from summarizer.schema import ArticleSummary
 
 from .test_schema import answer
@@ -70,3 +70,26 @@ def test_a_place_that_takes_part_or_is_only_an_alias_stays():
     summary = ArticleSummary.model_validate(data)
     drop_places(summary)
     assert len(summary.actors) == 2
+
+
+def test_a_person_named_with_a_title_is_named_after_it_and_the_title_is_the_role():
+    data = answer()
+    data["actors"][1].update(
+        name="Estrian Defence Minister Karol Vesely", aliases=["Karol Vesely"], role="President"
+    )
+    data["events"][0]["participants"] = ["Donald Trump", "Estrian Defence Minister Karol Vesely"]
+    summary = ArticleSummary.model_validate(data)
+    split_titled_names(summary)
+    vesely = summary.actors[1]
+    assert (vesely.name, vesely.role) == ("Karol Vesely", "Estrian Defence Minister")
+    assert vesely.aliases == ["Estrian Defence Minister Karol Vesely"]
+
+
+def test_a_name_whose_title_is_not_followed_by_a_name_is_left_alone():
+    data = answer()
+    data["actors"].append({"name": "Secretary of State Marco Rubio", "type": "person"})
+    data["actors"].append({"name": "Prime Minister", "type": "person"})
+    summary = ArticleSummary.model_validate(data)
+    split_titled_names(summary)
+    names = [actor.name for actor in summary.actors]
+    assert names[2:] == ["Secretary of State Marco Rubio", "Prime Minister"]
