@@ -124,8 +124,13 @@ def drop_places(summary: ArticleSummary) -> None:
 
 
 def _place(text: str) -> str:
-    """A place as written, without "in the" or "region": "in the Kursk region" is Kursk."""
-    text = re.sub(r"^(?:(?:in|at|near|the)\s+)+", "", text.strip(), flags=re.I)
+    """A place as written, without "in the", "town of" or "region": "in the Kursk region"."""
+    text = re.sub(
+        r"^(?:(?:in|at|near|outside|the)\s+)*(?:(?:town|city|village|region|province)\s+of\s+)?",
+        "",
+        text.strip(),
+        flags=re.I,
+    )
     return re.sub(r"\s+(?:region|province|district|oblast|city)$", "", text, flags=re.I).casefold()
 
 

@@ -58,6 +58,9 @@ def test_an_actor_that_does_nothing_and_is_where_an_event_happened_is_dropped():
     summary = listed_place_summary("in the Kursk region", "Kursk", ["Kursk region"])
     drop_places(summary)
     assert [actor.name for actor in summary.actors] == ["Donald Trump", "Vladimir Putin"]
+    summary = listed_place_summary("near the town of Dunmere", "Dunmere", [])
+    drop_places(summary)
+    assert [actor.name for actor in summary.actors] == ["Donald Trump", "Vladimir Putin"]
 
 
 def test_a_place_that_takes_part_or_is_only_an_alias_stays():
