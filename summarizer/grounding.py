@@ -216,10 +216,11 @@ def ground(summary: ArticleSummary, text: str, *, drop_ungrounded: bool = False)
         summary.demands = [demand for demand in summary.demands if demand.grounded]
     for actor in summary.actors:
         # A small model copies the prompt's examples into other stories (Estria's defence
-        # minister as "the Russian leader", role "Russian President"): an alias or a role
-        # the article never uses is not the article's.
+        # minister as "the Russian leader", role "Russian President"): an alias the article
+        # never uses, or a role with a word it never uses, is not the article's. A role's
+        # words may be rearranged: "US President" for "President Donald Trump ... US-led".
         actor.aliases = [alias for alias in actor.aliases if source.mentions(alias)]
-        if actor.role is not None and not source.mentions(actor.role):
+        if actor.role is not None and not all(map(source.mentions, actor.role.split())):
             actor.role = None
         actor.mentioned = any(source.mentions(label) for label in (actor.name, *actor.aliases))
 
