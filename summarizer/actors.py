@@ -81,9 +81,8 @@ def describe_unlisted_people(summary: ArticleSummary, text: str) -> None:
         if introduction is None:
             continue
         role, full_name = introduction
-        if full_name != actor.name and actor.name not in actor.aliases:
-            actor.aliases.append(actor.name)
-        actor.name, actor.role, actor.type = full_name, role, "person"
+        actor.rename(full_name)
+        actor.role, actor.type = role, "person"
 
 
 def split_titled_names(summary: ArticleSummary) -> None:
@@ -93,19 +92,19 @@ def split_titled_names(summary: ArticleSummary) -> None:
     Minister"; the titled form stays an alias.
     """
     for actor in summary.actors:
+        if actor.type != "person":
+            continue
         words = actor.name.split()
         titles = [index for index, word in enumerate(words) if word.lower() in _TITLE_WORDS]
-        if actor.type != "person" or not titles:
+        if not titles:
             continue
         title, given = words[: titles[-1] + 1], words[titles[-1] + 1 :]
         if not given or not all(word[0].isupper() for word in given):
             continue
         while title and title[0].lower() in _DETERMINERS:
             title.pop(0)
-        name = " ".join(given)
-        others = [alias for alias in actor.aliases if alias.casefold() != name.casefold()]
-        actor.aliases = others if actor.name in others else [*others, actor.name]
-        actor.name, actor.role = name, " ".join(title)
+        actor.rename(" ".join(given))
+        actor.role = " ".join(title)
 
 
 def drop_places(summary: ArticleSummary) -> None:

@@ -208,19 +208,29 @@ class Actor(_Answer):
         description="Whether the name or an alias occurs in the article; checked by code.",
     )
 
-    @model_validator(mode="after")
-    def _name_without_role(self) -> Actor:
-        # A person "Russian President Vladimir Putin" with role "President" (or "Russian
-        # President"): the name is what follows the role; the titled form stays an alias, as the
-        # article uses it.
-        if self.role and self.type == "person":
-            found = re.search(rf"(?:^|\s){re.escape(self.role)}\s+(\S.*)$", self.name, re.I)
-            if found:
-                self.aliases.append(self.name)
-                self.name = found[1]
+    def rename(self, name: str) -> None:
+        """Call the actor `name`; the name it had stays an alias, as the article uses it."""
+        self.aliases.append(self.name)
+        self.name = name
+        self._drop_repeated_aliases()
+
+    def _drop_repeated_aliases(self) -> None:
+        """Keep the first of the aliases that differ only in case, and none equal to the name."""
         unique = {alias.casefold(): alias for alias in reversed(self.aliases)}
         unique.pop(self.name.casefold(), None)
         self.aliases = [alias for alias in self.aliases if unique.get(alias.casefold()) == alias]
+
+    @model_validator(mode="after")
+    def _name_without_role(self) -> Actor:
+        # A person "Russian President Vladimir Putin" with role "President" (or "Russian
+        # President"): the name is what follows the role.
+        found = None
+        if self.role and self.type == "person":
+            found = re.search(rf"(?:^|\s){re.escape(self.role)}\s+(\S.*)$", self.name, re.I)
+        if found:
+            self.rename(found[1])
+        else:
+            self._drop_repeated_aliases()
         return self
 
 
