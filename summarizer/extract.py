@@ -67,9 +67,8 @@ def article_from_html(html: str, origin: str, url: str | None = None) -> Article
 
 
 def _canonical(declared: str | None, fetched: str | None) -> str | None:
-    if declared and urlsplit(declared).scheme in ("http", "https") and urlsplit(declared).hostname:
-        return declared
-    return fetched
+    parts = urlsplit(declared) if declared else None
+    return declared if parts and parts.scheme in ("http", "https") and parts.hostname else fetched
 
 
 def _source(sitename: str | None, url: str | None) -> str | None:
