@@ -6,10 +6,13 @@ import asyncio
 import datetime as dt
 import functools
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from . import dates, prompts
 from .actors import describe_unlisted_people, drop_places, split_titled_names
@@ -35,6 +38,18 @@ _CONTEXT_MARGIN = 64
 def system_prompt() -> str:
     """The fixed system message; identical for every article, so its KV cache is reused."""
     return prompts.render("summarize.system.j2", fields=field_guide(ArticleSummary))
+
+
+@functools.cache
+def prompt_hash(response_model: type[BaseModel] = ArticleSummary) -> str:
+    """The prompt's version, recorded with every result: 16 hex digits of SHA-256.
+
+    It covers the templates and the response model's JSON schema: the field descriptions are
+    part of the system prompt, and the schema is sent with the request.
+    """
+    digest = hashlib.sha256(prompts.templates_hash().encode())
+    digest.update(json.dumps(response_model.model_json_schema()).encode())
+    return digest.hexdigest()[:16]
 
 
 def user_prompt(article: Article, text: str, part: int = 0, parts: int = 1) -> str:
@@ -204,7 +219,7 @@ class Summarizer:
             provenance=Provenance(
                 model=backend.model,
                 backend=backend.name,
-                prompt_hash=prompts.templates_hash(),
+                prompt_hash=prompt_hash(),
                 input_hash=article.text_hash,
                 usage=call_log.usage,
                 attempts=call_log.attempts,

@@ -473,7 +473,9 @@ class Provenance(BaseModel):
 
     model: str
     backend: str
-    prompt_hash: str = Field(description="SHA-256 of the prompt templates, first 16 hex digits.")
+    prompt_hash: str = Field(
+        description="SHA-256 of the prompt templates and answer schema, first 16 hex digits."
+    )
     input_hash: str = Field(description="SHA-256 of the article text, first 16 hex digits.")
     usage: Usage = Field(default_factory=Usage)
     attempts: int = Field(description="Model calls made, re-asks included (cache hits count).")

@@ -1,5 +1,7 @@
+from pydantic import BaseModel, Field
+
 from summarizer import Article
-from summarizer.pipeline import system_prompt, user_prompt
+from summarizer.pipeline import prompt_hash, system_prompt, user_prompt
 from summarizer.prompts import render, template_dir, templates_hash
 
 JINJA = "Officials wrote {{ 7*7 }} and {% if true %}yes{% endif %} and {# note #} on a board."
@@ -48,3 +50,18 @@ def test_system_prompt_lists_every_field_and_is_stable():
         assert f"`{path}`" in prompt
     assert len(templates_hash()) == 16
     assert (template_dir() / "summarize.system.j2").is_file()
+
+
+def test_the_prompt_hash_changes_with_a_field_description_not_only_with_the_templates():
+    # The field descriptions are part of the system prompt: an experiment that changes one
+    # must not be recorded under the same prompt version.
+    def answer_model(description: str) -> type[BaseModel]:
+        class Answer(BaseModel):
+            events: list[str] = Field(description=description)
+
+        return Answer
+
+    planned = prompt_hash(answer_model("Happenings, past and planned."))
+    assert planned == prompt_hash(answer_model("Happenings, past and planned."))
+    assert planned != prompt_hash(answer_model("Happenings."))
+    assert len(prompt_hash()) == 16

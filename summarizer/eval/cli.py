@@ -55,8 +55,7 @@ def eval_command(
     of evidence quotes found in the articles, and tokens and seconds per article.
     """
     from ..errors import InputError
-    from ..pipeline import Summarizer
-    from ..prompts import templates_hash
+    from ..pipeline import Summarizer, prompt_hash
     from .gold import load_gold
     from .report import as_json, table
     from .run import evaluate, select
@@ -77,7 +76,7 @@ def eval_command(
             scores,
             gold=str(gold),
             model=summarizer.client.backend.model,
-            prompt_hash=templates_hash(),
+            prompt_hash=prompt_hash(),
         )
         text = json.dumps(record, indent=2) + "\n"
         if str(json_path) == "-":
