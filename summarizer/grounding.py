@@ -196,10 +196,9 @@ def ground(summary: ArticleSummary, text: str, *, drop_ungrounded: bool = False)
     """Ground a summary in its article text, in place, and measure how well it is grounded.
 
     Sets offsets and match kind on every evidence quote, `grounded` on every event,
-    position and demand, and `mentioned` on every actor, whose aliases and role are kept only
-    where the article uses them. With `drop_ungrounded`, items
-    none of whose quotes is found are removed. The figures count what the model gave,
-    before any drop.
+    position and demand, and `mentioned` on every actor, whose aliases and role are kept
+    only where the article uses them. With `drop_ungrounded`, items none of whose quotes is
+    found are removed. The figures count what the model gave, before any drop.
     """
     source = SourceText(text)
     quotes = [evidence for _, _, evidence in summary.evidence()]
@@ -222,7 +221,8 @@ def ground(summary: ArticleSummary, text: str, *, drop_ungrounded: bool = False)
         actor.aliases = [alias for alias in actor.aliases if source.mentions(alias)]
         if actor.role is not None and not all(map(source.mentions, actor.role.split())):
             actor.role = None
-        actor.mentioned = any(source.mentions(label) for label in (actor.name, *actor.aliases))
+        # Every alias left is one the article uses.
+        actor.mentioned = bool(actor.aliases) or source.mentions(actor.name)
 
     def share(kind: MatchKind) -> float:
         return round(kinds.count(kind) / len(kinds), 4) if kinds else 0.0
