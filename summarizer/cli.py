@@ -339,5 +339,7 @@ from .digest.cli import digest as _digest  # noqa: E402
 cli.add_command(_digest)
 
 from .eval.cli import eval_command as _eval  # noqa: E402
+from .eval.cli import eval_compare_command as _eval_compare  # noqa: E402
 
 cli.add_command(_eval, name="eval")
+cli.add_command(_eval_compare, name="eval-compare")

@@ -17,11 +17,15 @@ from click.testing import CliRunner
 from summarizer import CacheMiss, Summarizer
 from summarizer.cli import cli
 from summarizer.errors import InputError
+from summarizer.eval.compare import compare, comparison_table
 from summarizer.eval.gold import GoldArticle, load_gold, load_jsonl, load_wikievents
 from summarizer.eval.report import as_json, table
 from summarizer.eval.run import select
 from summarizer.eval.score import (
+    CATEGORIES,
+    ArticleScore,
     Counts,
+    Groundedness,
     match,
     mentions_word,
     name_similarity,
@@ -322,6 +326,22 @@ def test_eval_command_scores_the_seed_from_its_fixture(tmp_path, seed_article):
     assert record["totals"]["failed"] == 0 and record["articles"][0]["cache_hit"]
     assert record["totals"]["actors"]["tp"] >= 2  # Trump and Putin at the least
     assert record["totals"]["completion_tokens_per_article"] > 0
+    again = CliRunner().invoke(
+        cli,
+        [
+            "eval",
+            str(ROOT / "gold" / "gold.jsonl"),
+            "--id",
+            "kursk-ceasefire-talks",
+            "--baseline",
+            str(out),
+        ],
+    )
+    assert again.exit_code == 0, again.output
+    comparison = again.stdout.split("\n\n")[-1].splitlines()
+    assert comparison[0].endswith(", 1 article summarised in both")
+    f1 = f"{record['totals']['actors']['f1']:.2f}"
+    assert comparison[2].split()[:4] == ["actors", f1, f1, "+0.00"]
 
 
 def test_eval_command_fails_in_one_line_when_nothing_could_be_summarised(tmp_path):
@@ -352,3 +372,73 @@ def test_select_by_id_then_the_shortest():
     ]
     assert [g.id for g in select(golds, shortest=2)] == ["short", "mid"]
     assert [g.id for g in select(golds, ids=["long", "mid"], shortest=1)] == ["mid"]
+
+
+def _record(*articles: tuple[str, int, int, int]) -> dict[str, object]:
+    """An evaluation record of articles given as (id, event tp, event fp, quotes located)."""
+    scores = [
+        ArticleScore(
+            id=article,
+            counts={
+                "actors": Counts(2, 0, 1),
+                "events": Counts(tp, fp, 3 - tp),
+                "demands": Counts(),
+            },
+            grounding=Groundedness(total=4, exact=located, items=2, grounded_items=2),
+        )
+        for article, tp, fp, located in articles
+    ]
+    return as_json(scores, gold="g.jsonl", model="m", prompt_hash="h")
+
+
+def test_compare_finds_no_change_between_identical_runs():
+    run = _record(("a", 1, 1, 4), ("b", 2, 0, 3), ("c", 0, 2, 4))
+    comparison = compare(run, run, resamples=500)
+    assert comparison.articles == ["a", "b", "c"]
+    for change in comparison.changes:
+        assert change.figure == "demands" or change.change == change.low == change.high == 0.0
+        assert not change.clear
+    demands = next(change for change in comparison.changes if change.figure == "demands")
+    assert demands.before is None and demands.low is None  # nothing expected, nothing found
+
+
+def test_compare_tells_a_change_on_every_article_from_one_on_a_single_article():
+    before = _record(*((f"a{n}", 1, 1, 4) for n in range(8)))
+    everywhere = _record(*((f"a{n}", 3, 0, 3) for n in range(8)))
+    one_article = _record(*((f"a{n}", 3 if n == 0 else 1, 1, 4) for n in range(8)))
+    better = {change.figure: change for change in compare(before, everywhere).changes}
+    assert better["events"].clear and better["events"].low > 0
+    assert better["grounded quotes"].clear and better["grounded quotes"].high < 0
+    assert not better["actors"].clear
+    lucky = {change.figure: change for change in compare(before, one_article).changes}
+    assert lucky["events"].change > 0 and not lucky["events"].clear
+    text = comparison_table(compare(before, everywhere, resamples=500))
+    events = next(line for line in text.splitlines() if line.startswith("events"))
+    assert events.split()[:4] == ["events", "0.40", "1.00", "+0.60"] and events.endswith("better")
+
+
+def test_compare_uses_the_articles_both_runs_summarised():
+    before = _record(("a", 1, 0, 4), ("b", 1, 0, 4), ("c", 1, 0, 4))
+    after = _record(("b", 2, 0, 4), ("c", 2, 0, 4), ("d", 0, 3, 0))
+    after["articles"][0]["error"] = "model unreachable"
+    assert compare(before, after, resamples=100).articles == ["c"]
+    with pytest.raises(InputError, match="no article was summarised in both runs"):
+        compare(before, _record(("z", 1, 0, 4)))
+    with pytest.raises(InputError, match="not a JSON record"):
+        compare({"totals": {}}, after)
+
+
+def test_eval_compare_command_prints_the_changes_and_fails_in_one_line(tmp_path):
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    before.write_text(json.dumps(_record(("a", 1, 1, 4), ("b", 1, 1, 4))), encoding="utf-8")
+    after.write_text(json.dumps(_record(("a", 2, 0, 4), ("b", 3, 0, 4))), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval-compare", str(before), str(after)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (
+        "baseline prompt h -> h, 2 articles summarised in both"
+    )
+    assert [line.split()[0] for line in result.stdout.splitlines()[2:5]] == list(CATEGORIES)
+    (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["eval-compare", str(before), str(tmp_path / "broken.json")])
+    assert result.exit_code == 1
+    assert result.stderr.strip().startswith("Error: cannot read the evaluation record")

@@ -26,6 +26,12 @@ import click
     help="Also write the scores as JSON to this file (`-` for standard output).",
 )
 @click.option("--per-article", is_flag=True, help="Add one row per article to the table.")
+@click.option(
+    "--baseline",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON record of an earlier run (--json): also print what changed since, with 95% "
+    "intervals.",
+)
 @click.option("-m", "--model", help="Model to evaluate (as for `summarize`).")
 @click.option("--base-url", help="OpenAI-compatible endpoint URL.")
 @click.option(
@@ -46,13 +52,15 @@ def eval_command(
     shortest: int | None,
     json_path: Path | None,
     per_article: bool,
+    baseline: Path | None,
     **options: Any,
 ) -> None:
     """Score summaries against a gold set: actors, events, demands, grounding, cost.
 
     GOLD is our JSONL gold set (gold/gold.jsonl) or a WikiEvents folder
     (../shared/eval/wikievents-dev). Prints precision, recall and F1 per category, the share
-    of evidence quotes found in the articles, and tokens and seconds per article.
+    of evidence quotes found in the articles, and tokens and seconds per article. With
+    --baseline, also what changed since an earlier run (see `summarizer eval-compare`).
     """
     from ..errors import InputError
     from ..pipeline import Summarizer, prompt_hash
@@ -71,13 +79,14 @@ def eval_command(
 
     scores = evaluate(golds, summarizer, on_done=progress)
     click.echo(table(scores, per_article=per_article), nl=False)
+    record = as_json(
+        scores, gold=str(gold), model=summarizer.client.backend.model, prompt_hash=prompt_hash()
+    )
+    if baseline is not None:
+        from .compare import compare, comparison_table
+
+        click.echo("\n" + comparison_table(compare(_read_record(baseline), record)), nl=False)
     if json_path is not None:
-        record = as_json(
-            scores,
-            gold=str(gold),
-            model=summarizer.client.backend.model,
-            prompt_hash=prompt_hash(),
-        )
         text = json.dumps(record, indent=2) + "\n"
         if str(json_path) == "-":
             click.echo(text, nl=False)
@@ -85,3 +94,29 @@ def eval_command(
             json_path.write_text(text, encoding="utf-8")
     if all(score.error is not None for score in scores):
         raise click.ClickException(f"no article could be summarised: {scores[0].error}")
+
+
+@click.command()
+@click.argument("baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("record", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def eval_compare_command(baseline: Path, record: Path) -> None:
+    """Compare two evaluation runs: what changed from BASELINE to RECORD, and is it real?
+
+    Both are JSON records written by `summarizer eval --json`. Prints F1 per category and
+    the shares of grounded quotes and items, before and after, on the articles both runs
+    summarised, each change with a 95% interval from a paired bootstrap over the articles.
+    A change whose interval holds 0 is within what these articles can tell apart.
+    """
+    from .compare import compare, comparison_table
+
+    comparison = compare(_read_record(baseline), _read_record(record))
+    click.echo(comparison_table(comparison), nl=False)
+
+
+def _read_record(path: Path) -> Any:
+    from ..errors import InputError
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"cannot read the evaluation record {path}: {error}") from None

@@ -1,0 +1,155 @@
+"""Whether one evaluation run differs from another by more than the choice of articles.
+
+Two JSON records of `summarizer eval` are compared on the articles both summarised. Each
+figure's change comes with a 95% interval from a paired bootstrap over those articles: the
+articles are drawn with replacement, both runs are scored on the same draw, and the
+interval holds the middle 95% of the changes. With a handful of gold articles one item
+moves F1 by 0.1; an interval that holds 0 says the change is within what these articles
+can tell apart.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import InputError
+from .score import CATEGORIES, Counts
+
+RESAMPLES = 10_000
+
+Row = Mapping[str, Any]
+# A figure sums a tuple of counts over the articles, then computes its value from the sum.
+Figure = tuple[Callable[[Row], tuple[int, ...]], Callable[[tuple[int, ...]], float | None]]
+
+
+def _counts(category: str) -> Figure:
+    return (
+        lambda row: (row[category]["tp"], row[category]["fp"], row[category]["fn"]),
+        lambda summed: Counts(*summed).f1,
+    )
+
+
+def _share(part: tuple[str, ...], whole: str) -> Figure:
+    return (
+        lambda row: (sum(row["grounding"][key] for key in part), row["grounding"][whole]),
+        lambda summed: summed[0] / summed[1] if summed[1] else None,
+    )
+
+
+FIGURES: dict[str, Figure] = {
+    **{category: _counts(category) for category in CATEGORIES},
+    "grounded quotes": _share(("exact", "normalized", "fuzzy"), "total"),
+    "grounded items": _share(("grounded_items",), "items"),
+}
+
+
+def _value(figure: Figure, rows: Sequence[tuple[int, ...]]) -> float | None:
+    return figure[1](tuple(map(sum, zip(*rows, strict=True))))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure of both runs (F1 for a category, a share for grounding) and its change."""
+
+    figure: str
+    before: float | None
+    after: float | None
+    low: float | None
+    high: float | None
+
+    @property
+    def change(self) -> float | None:
+        """After minus before; None when either run has no value."""
+        if self.before is None or self.after is None:
+            return None
+        return self.after - self.before
+
+    @property
+    def clear(self) -> bool:
+        """Whether the 95% interval leaves out 0: a change these articles can tell apart."""
+        return self.low is not None and self.high is not None and (self.low > 0 or self.high < 0)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A run compared with a baseline run on the articles both summarised."""
+
+    baseline_prompt: str | None
+    prompt: str | None
+    articles: list[str]
+    changes: list[Change]
+
+
+def _summarised(record: Mapping[str, Any], name: str) -> dict[str, Row]:
+    try:
+        return {row["id"]: row for row in record["articles"] if row.get("error") is None}
+    except (KeyError, TypeError):
+        raise InputError(f"{name} is not a JSON record of `summarizer eval --json`") from None
+
+
+def compare(
+    baseline: Mapping[str, Any],
+    record: Mapping[str, Any],
+    *,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+) -> Comparison:
+    """Compare `record` with `baseline`, two records written by `summarizer eval --json`."""
+    before, after = _summarised(baseline, "the baseline"), _summarised(record, "the record")
+    ids = [article for article in after if article in before]
+    if not ids:
+        raise InputError("no article was summarised in both runs, so there is nothing to compare")
+    draws = random.Random(seed)
+    samples = [draws.choices(range(len(ids)), k=len(ids)) for _ in range(resamples)]
+    changes = []
+    for name, figure in FIGURES.items():
+        old = [figure[0](before[article]) for article in ids]
+        new = [figure[0](after[article]) for article in ids]
+        deltas = []
+        for sample in samples:
+            old_value = _value(figure, [old[index] for index in sample])
+            new_value = _value(figure, [new[index] for index in sample])
+            if old_value is not None and new_value is not None:
+                deltas.append(new_value - old_value)
+        low = high = None
+        if len(deltas) >= 2:
+            cuts = statistics.quantiles(deltas, n=40, method="inclusive")
+            low, high = cuts[0], cuts[-1]
+        changes.append(Change(name, _value(figure, old), _value(figure, new), low, high))
+    return Comparison(baseline.get("prompt_hash"), record.get("prompt_hash"), ids, changes)
+
+
+def _signed(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.2f}"
+
+
+def _plain(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def comparison_table(comparison: Comparison) -> str:
+    """The comparison as an aligned text table, for people."""
+    lines = [
+        f"baseline prompt {comparison.baseline_prompt or '?'} -> {comparison.prompt or '?'}, "
+        f"{len(comparison.articles)} article{'s' if len(comparison.articles) > 1 else ''} "
+        "summarised in both",
+        f"{'':16} {'before':>6} {'after':>6} {'change':>7}  {'95% interval':>15}",
+    ]
+    for change in comparison.changes:
+        interval = f"{_signed(change.low)} .. {_signed(change.high)}"
+        verdict = ""
+        if change.clear and change.change is not None:
+            verdict = "  better" if change.change > 0 else "  worse"
+        lines.append(
+            f"{change.figure:16} {_plain(change.before):>6} {_plain(change.after):>6} "
+            f"{_signed(change.change):>7}  {interval:>15}{verdict}"
+        )
+    lines += [
+        "(F1 per category, shares for grounding; the interval is a paired bootstrap over the",
+        " articles: one that holds 0 is within what these articles can tell apart)",
+    ]
+    return "\n".join(lines) + "\n"
