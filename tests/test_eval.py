@@ -339,7 +339,7 @@ def test_eval_command_scores_the_seed_from_its_fixture(tmp_path, seed_article):
     )
     assert again.exit_code == 0, again.output
     comparison = again.stdout.split("\n\n")[-1].splitlines()
-    assert comparison[0].endswith(", 1 article summarised in both")
+    assert comparison[0].endswith(", 1 article in both runs (failed: 0 before, 0 after)")
     f1 = f"{record['totals']['actors']['f1']:.2f}"
     assert comparison[2].split()[:4] == ["actors", f1, f1, "+0.00"]
 
@@ -417,12 +417,23 @@ def test_compare_tells_a_change_on_every_article_from_one_on_a_single_article():
     assert events.split()[:4] == ["events", "0.40", "1.00", "+0.60"] and events.endswith("better")
 
 
-def test_compare_uses_the_articles_both_runs_summarised():
+def test_compare_uses_the_articles_of_both_runs_and_a_failure_misses_everything():
     before = _record(("a", 1, 0, 4), ("b", 1, 0, 4), ("c", 1, 0, 4))
-    after = _record(("b", 2, 0, 4), ("c", 2, 0, 4), ("d", 0, 3, 0))
-    after["articles"][0]["error"] = "model unreachable"
-    assert compare(before, after, resamples=100).articles == ["c"]
-    with pytest.raises(InputError, match="no article was summarised in both runs"):
+    after = as_json(
+        [score_failure(GOLD.model_copy(update={"id": "b"}), "model unreachable")],
+        gold="g.jsonl",
+        model="m",
+        prompt_hash="h",
+    )
+    after["articles"] += _record(("c", 2, 0, 4), ("d", 0, 3, 0))["articles"]
+    comparison = compare(before, after, resamples=100)
+    assert comparison.articles == ["b", "c"]
+    assert (comparison.failed_before, comparison.failed_after) == (0, 1)
+    events = next(change for change in comparison.changes if change.figure == "events")
+    assert events.before == pytest.approx(0.5)  # 2 found of 6 expected, no false positive
+    # c finds 2 of 3; the failed b misses the 2 events its gold requires: R = 2/5, P = 1
+    assert events.after == pytest.approx(4 / 7)
+    with pytest.raises(InputError, match="no article was scored in both runs"):
         compare(before, _record(("z", 1, 0, 4)))
     with pytest.raises(InputError, match="not a JSON record"):
         compare({"totals": {}}, after)
@@ -435,7 +446,7 @@ def test_eval_compare_command_prints_the_changes_and_fails_in_one_line(tmp_path)
     result = CliRunner().invoke(cli, ["eval-compare", str(before), str(after)])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
-        "baseline prompt h -> h, 2 articles summarised in both"
+        "baseline prompt h -> h, 2 articles in both runs (failed: 0 before, 0 after)"
     )
     assert [line.split()[0] for line in result.stdout.splitlines()[2:5]] == list(CATEGORIES)
     (tmp_path / "broken.json").write_text("{", encoding="utf-8")

@@ -1,6 +1,7 @@
 """Whether one evaluation run differs from another by more than the choice of articles.
 
-Two JSON records of `summarizer eval` are compared on the articles both summarised. Each
+Two JSON records of `summarizer eval` are compared on the articles both scored; an article
+whose summary failed counts as all of its gold items missed, as in the records' totals. Each
 figure's change comes with a 95% interval from a paired bootstrap over those articles: the
 articles are drawn with replacement, both runs are scored on the same draw, and the
 interval holds the middle 95% of the changes. With a handful of gold articles one item
@@ -76,17 +77,19 @@ class Change:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A run compared with a baseline run on the articles both summarised."""
+    """A run compared with a baseline run on the articles both scored."""
 
     baseline_prompt: str | None
     prompt: str | None
     articles: list[str]
+    failed_before: int
+    failed_after: int
     changes: list[Change]
 
 
-def _summarised(record: Mapping[str, Any], name: str) -> dict[str, Row]:
+def _articles(record: Mapping[str, Any], name: str) -> dict[str, Row]:
     try:
-        return {row["id"]: row for row in record["articles"] if row.get("error") is None}
+        return {row["id"]: row for row in record["articles"]}
     except (KeyError, TypeError):
         raise InputError(f"{name} is not a JSON record of `summarizer eval --json`") from None
 
@@ -99,10 +102,10 @@ def compare(
     seed: int = 0,
 ) -> Comparison:
     """Compare `record` with `baseline`, two records written by `summarizer eval --json`."""
-    before, after = _summarised(baseline, "the baseline"), _summarised(record, "the record")
+    before, after = _articles(baseline, "the baseline"), _articles(record, "the record")
     ids = [article for article in after if article in before]
     if not ids:
-        raise InputError("no article was summarised in both runs, so there is nothing to compare")
+        raise InputError("no article was scored in both runs, so there is nothing to compare")
     draws = random.Random(seed)
     samples = [draws.choices(range(len(ids)), k=len(ids)) for _ in range(resamples)]
     changes = []
@@ -120,7 +123,14 @@ def compare(
             cuts = statistics.quantiles(deltas, n=40, method="inclusive")
             low, high = cuts[0], cuts[-1]
         changes.append(Change(name, _value(figure, old), _value(figure, new), low, high))
-    return Comparison(baseline.get("prompt_hash"), record.get("prompt_hash"), ids, changes)
+    return Comparison(
+        baseline.get("prompt_hash"),
+        record.get("prompt_hash"),
+        ids,
+        sum(before[article].get("error") is not None for article in ids),
+        sum(after[article].get("error") is not None for article in ids),
+        changes,
+    )
 
 
 def _signed(value: float | None) -> str:
@@ -135,8 +145,8 @@ def comparison_table(comparison: Comparison) -> str:
     """The comparison as an aligned text table, for people."""
     lines = [
         f"baseline prompt {comparison.baseline_prompt or '?'} -> {comparison.prompt or '?'}, "
-        f"{len(comparison.articles)} article{'s' if len(comparison.articles) > 1 else ''} "
-        "summarised in both",
+        f"{len(comparison.articles)} article{'s' if len(comparison.articles) > 1 else ''} in "
+        f"both runs (failed: {comparison.failed_before} before, {comparison.failed_after} after)",
         f"{'':16} {'before':>6} {'after':>6} {'change':>7}  {'95% interval':>15}",
     ]
     for change in comparison.changes:
