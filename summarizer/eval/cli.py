@@ -104,8 +104,9 @@ def eval_compare_command(baseline: Path, record: Path) -> None:
 
     Both are JSON records written by `summarizer eval --json`. Prints F1 per category and
     the shares of grounded quotes and items, before and after, on the articles both runs
-    summarised, each change with a 95% interval from a paired bootstrap over the articles.
-    A change whose interval holds 0 is within what these articles can tell apart.
+    scored (a failed summary misses all its gold items), each change with a 95% interval
+    from a paired bootstrap over the articles. A change whose interval holds 0 is within
+    what these articles can tell apart.
     """
     from .compare import compare, comparison_table
 
