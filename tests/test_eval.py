@@ -308,35 +308,15 @@ def test_eval_command_scores_the_seed_from_its_fixture(tmp_path, seed_article):
             "SUMMARIZER_FIXTURES=record .venv/bin/pytest tests/test_pipeline.py"
         )
     out = tmp_path / "scores.json"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "eval",
-            str(ROOT / "gold" / "gold.jsonl"),
-            "--id",
-            "kursk-ceasefire-talks",
-            "--json",
-            str(out),
-        ],
-        catch_exceptions=False,
-    )
+    seed_eval = ["eval", str(ROOT / "gold" / "gold.jsonl"), "--id", "kursk-ceasefire-talks"]
+    result = CliRunner().invoke(cli, [*seed_eval, "--json", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0].split() == ["P", "R", "F1", "tp", "fp", "fn"]
     record = json.loads(out.read_text(encoding="utf-8"))
     assert record["totals"]["failed"] == 0 and record["articles"][0]["cache_hit"]
     assert record["totals"]["actors"]["tp"] >= 2  # Trump and Putin at the least
     assert record["totals"]["completion_tokens_per_article"] > 0
-    again = CliRunner().invoke(
-        cli,
-        [
-            "eval",
-            str(ROOT / "gold" / "gold.jsonl"),
-            "--id",
-            "kursk-ceasefire-talks",
-            "--baseline",
-            str(out),
-        ],
-    )
+    again = CliRunner().invoke(cli, [*seed_eval, "--baseline", str(out)])
     assert again.exit_code == 0, again.output
     comparison = again.stdout.split("\n\n")[-1].splitlines()
     assert comparison[0].endswith(", 1 article in both runs (failed: 0 before, 0 after)")
