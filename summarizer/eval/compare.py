@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
+from .report import format_score
 from .score import CATEGORIES, Counts
 
 RESAMPLES = 10_000
@@ -133,14 +134,6 @@ def compare(
     )
 
 
-def _signed(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.2f}"
-
-
-def _plain(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
-
-
 def comparison_table(comparison: Comparison) -> str:
     """The comparison as an aligned text table, for people."""
     lines = [
@@ -150,13 +143,13 @@ def comparison_table(comparison: Comparison) -> str:
         f"{'':16} {'before':>6} {'after':>6} {'change':>7}  {'95% interval':>15}",
     ]
     for change in comparison.changes:
-        interval = f"{_signed(change.low)} .. {_signed(change.high)}"
+        interval = f"{format_score(change.low, '+')} .. {format_score(change.high, '+')}"
         verdict = ""
         if change.clear and change.change is not None:
             verdict = "  better" if change.change > 0 else "  worse"
         lines.append(
-            f"{change.figure:16} {_plain(change.before):>6} {_plain(change.after):>6} "
-            f"{_signed(change.change):>7}  {interval:>15}{verdict}"
+            f"{change.figure:16} {format_score(change.before):>6} {format_score(change.after):>6} "
+            f"{format_score(change.change, '+'):>7}  {interval:>15}{verdict}"
         )
     lines += [
         "(F1 per category, shares for grounding; the interval is a paired bootstrap over the",

@@ -10,8 +10,9 @@ from typing import Any
 from .score import CATEGORIES, ArticleScore, Counts, Groundedness, totals
 
 
-def _figure(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+def format_score(value: float | None, sign: str = "") -> str:
+    """A score with two decimals (`sign="+"` to show its sign), or a dash when there is none."""
+    return "–" if value is None else f"{value:{sign}.2f}"
 
 
 def _counts_json(counts: Counts) -> dict[str, Any]:
@@ -40,14 +41,14 @@ def table(scores: Sequence[ArticleScore], *, per_article: bool = False) -> str:
     for name in CATEGORIES:
         c = summed[name]
         lines.append(
-            f"{name:10} {_figure(c.precision):>5} {_figure(c.recall):>5} {_figure(c.f1):>5} "
-            f"{c.tp:>4} {c.fp:>4} {c.fn:>4}"
+            f"{name:10} {format_score(c.precision):>5} {format_score(c.recall):>5} "
+            f"{format_score(c.f1):>5} {c.tp:>4} {c.fp:>4} {c.fn:>4}"
         )
     lines += [
         "",
-        f"grounded quotes   {_figure(grounding.rate)} ({grounding.located}/{grounding.total}: "
+        f"grounded quotes   {format_score(grounding.rate)} ({grounding.located}/{grounding.total}: "
         f"{grounding.exact} exact, {grounding.normalized} normalized, {grounding.fuzzy} fuzzy)",
-        f"grounded items    {_figure(grounding.item_rate)} "
+        f"grounded items    {format_score(grounding.item_rate)} "
         f"({grounding.grounded_items}/{grounding.items} with a quote found)",
         f"articles          {len(done)}/{len(scores)} summarised"
         + (f", {sum(s.cache_hit for s in done)} from the cache" if done else ""),
