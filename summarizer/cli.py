@@ -116,6 +116,13 @@ def cli(verbose: bool) -> None:
     help="Drop events, positions and demands none of whose quotes is found in the article "
     "(default: keep them, flagged; env SUMMARIZER_DROP_UNGROUNDED).",
 )
+@click.option(
+    "--demands-follow-up",
+    is_flag=True,
+    default=None,
+    help="When an answer lists no demand, ask the model once more for demands only: more "
+    "demands found, and more wrong ones (env SUMMARIZER_DEMANDS_FOLLOW_UP).",
+)
 @click.option("--title", help="Article title, when it cannot be read from the input.")
 @click.option(
     "--published",

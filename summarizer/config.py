@@ -100,6 +100,14 @@ class Settings(BaseSettings):
         default=None, ge=1, description="CPU threads for the local model. Unset: all cores."
     )
     concurrency: int = Field(default=4, ge=1, le=256, description="Articles in flight at once.")
+    demands_follow_up: bool = Field(
+        default=False,
+        description=(
+            "When an answer lists no demand, ask the model once more, for demands only: one "
+            "more request for such articles; more demands found, and more wrong ones "
+            "(docs/eval.md)."
+        ),
+    )
     drop_ungrounded: bool = Field(
         default=False,
         description=(

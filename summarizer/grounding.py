@@ -18,8 +18,10 @@ from rapidfuzz import fuzz, process
 
 from .schema import (
     QUOTE_MAX_CHARS,
+    AnswerCheck,
     ArticleSummary,
     Demand,
+    DemandsAnswer,
     Event,
     Evidence,
     Grounding,
@@ -251,9 +253,7 @@ def locate_evidence(source: SourceText, evidence: Evidence) -> None:
         evidence.start, evidence.end, evidence.match = span.start, span.end, span.match
 
 
-def quote_check(
-    text: str, attempts_so_far: Callable[[], int], max_reasks: int
-) -> Callable[[ArticleSummary], None]:
+def quote_check(text: str, attempts_so_far: Callable[[], int], max_reasks: int) -> AnswerCheck:
     """A check that sends quotes not found in the article back to the model.
 
     On the last allowed attempt it lets the answer through: its unfound quotes are then
@@ -261,7 +261,7 @@ def quote_check(
     """
     source = SourceText(text)
 
-    def check(summary: ArticleSummary) -> None:
+    def check(summary: ArticleSummary | DemandsAnswer) -> None:
         if attempts_so_far() > max_reasks:
             return
         missing = list(

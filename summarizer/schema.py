@@ -311,9 +311,8 @@ class Event(_Answer):
 # Set by the pipeline around a model call: checks that need the article (are the quotes in
 # it?) and raise ValueError so Instructor re-asks. Instructor's own `context` is not used
 # for this because it also renders the messages as Jinja templates.
-answer_check: ContextVar[Callable[[ArticleSummary], None] | None] = ContextVar(
-    "answer_check", default=None
-)
+AnswerCheck = Callable[["ArticleSummary | DemandsAnswer"], None]
+answer_check: ContextVar[AnswerCheck | None] = ContextVar("answer_check", default=None)
 
 
 def _slug(text: str) -> str:
@@ -326,6 +325,12 @@ def _unambiguous(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     for key, value in pairs:
         values.setdefault(key, set()).add(value)
     return {key: next(iter(found)) for key, found in values.items() if len(found) == 1}
+
+
+_DEMANDS_DESCRIPTION = (
+    "Requests, calls, ultimatums and conditions one actor sets for another: who asks "
+    "whom to do what; [] if nobody asks anything."
+)
 
 
 class ArticleSummary(_Answer):
@@ -364,10 +369,7 @@ class ArticleSummary(_Answer):
     demands: list[Demand] = Field(
         default_factory=list,
         json_schema_extra={"maxItems": 4},
-        description=(
-            "Requests, calls, ultimatums and conditions one actor sets for another: who asks "
-            "whom to do what; [] if nobody asks anything."
-        ),
+        description=_DEMANDS_DESCRIPTION,
     )
 
     @model_validator(mode="after")
@@ -377,6 +379,30 @@ class ArticleSummary(_Answer):
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"actor ids must be unique; repeated: {', '.join(duplicates)}")
+        resolve = self._resolver()
+        for position in self.positions:
+            position.actor = resolve(position.actor)
+        self._resolve_demands(self.demands, resolve)
+        for event in self.events:
+            event.participants = list(dict.fromkeys(resolve(p) for p in event.participants))
+        _check_answer(self)
+        return self
+
+    def add_demands(self, demands: Iterable[Demand]) -> None:
+        """Append demands whose `by` and `of` are actor names, resolving them to ids."""
+        demands = list(demands)
+        self._resolve_demands(demands, self._resolver())
+        self.demands.extend(demands)
+
+    @staticmethod
+    def _resolve_demands(demands: Iterable[Demand], resolve: Callable[[str], str]) -> None:
+        for demand in demands:
+            demand.by = resolve(demand.by)
+            if demand.of is not None:
+                demand.of = resolve(demand.of)
+
+    def _resolver(self) -> Callable[[str], str]:
+        """A function from an actor reference (name, alias, surname, id) to the actor's id."""
         lookup = self._reference_lookup()
 
         def resolve(reference: str) -> str:
@@ -390,18 +416,7 @@ class ArticleSummary(_Answer):
                 resolved = lookup[_slug(reference)] = self.actors[-1].id
             return resolved
 
-        for position in self.positions:
-            position.actor = resolve(position.actor)
-        for demand in self.demands:
-            demand.by = resolve(demand.by)
-            if demand.of is not None:
-                demand.of = resolve(demand.of)
-        for event in self.events:
-            event.participants = list(dict.fromkeys(resolve(p) for p in event.participants))
-        check = answer_check.get()
-        if check is not None:
-            check(self)
-        return self
+        return resolve
 
     def _assign_ids(self) -> None:
         """Give each actor without an id the slug of its name, made unique."""
@@ -441,16 +456,44 @@ class ArticleSummary(_Answer):
 
     def evidence(self) -> list[tuple[str, int, Evidence]]:
         """Every evidence item as (item kind, item index, evidence), in document order of items."""
-        items: list[tuple[str, int, Evidence]] = []
-        groups: tuple[tuple[str, Sequence[Event | Position | Demand]], ...] = (
-            ("event", self.events),
-            ("position", self.positions),
-            ("demand", self.demands),
+        return _evidence(
+            ("event", self.events), ("position", self.positions), ("demand", self.demands)
         )
-        for kind, group in groups:
-            for index, item in enumerate(group):
-                items.extend((kind, index, evidence) for evidence in item.evidence)
-        return items
+
+
+def _evidence(
+    *groups: tuple[str, Sequence[Event | Position | Demand]],
+) -> list[tuple[str, int, Evidence]]:
+    items: list[tuple[str, int, Evidence]] = []
+    for kind, group in groups:
+        for index, item in enumerate(group):
+            items.extend((kind, index, evidence) for evidence in item.evidence)
+    return items
+
+
+def _check_answer(answer: ArticleSummary | DemandsAnswer) -> None:
+    check = answer_check.get()
+    if check is not None:
+        check(answer)
+
+
+class DemandsAnswer(_Answer):
+    """The answer to the follow-up question for demands, asked when a summary lists none."""
+
+    demands: list[Demand] = Field(
+        default_factory=list,
+        json_schema_extra={"maxItems": 4},
+        description=_DEMANDS_DESCRIPTION,
+    )
+
+    @model_validator(mode="after")
+    def _quotes_checked(self) -> DemandsAnswer:
+        _check_answer(self)
+        return self
+
+    def evidence(self) -> list[tuple[str, int, Evidence]]:
+        """Every evidence item as (item kind, item index, evidence)."""
+        return _evidence(("demand", self.demands))
 
 
 class Usage(BaseModel):

@@ -279,7 +279,11 @@ class _Stop(Exception):
     """Raised by the spy once it has seen the settings, so no model is called."""
 
 
-def test_cli_drop_ungrounded_flag_reaches_the_settings(monkeypatch, tmp_path):
+@pytest.mark.parametrize(
+    ("flag", "setting"),
+    [("--drop-ungrounded", "drop_ungrounded"), ("--demands-follow-up", "demands_follow_up")],
+)
+def test_cli_flag_reaches_the_settings(monkeypatch, tmp_path, flag, setting):
     from summarizer.cli import cli
 
     seen: list[bool] = []
@@ -287,14 +291,14 @@ def test_cli_drop_ungrounded_flag_reaches_the_settings(monkeypatch, tmp_path):
 
     def spy(self, settings=None, **options):
         original(self, settings, **options)
-        seen.append(self.settings.drop_ungrounded)
+        seen.append(getattr(self.settings, setting))
         raise _Stop
 
     monkeypatch.setattr(Summarizer, "__init__", spy)
     article = tmp_path / "a.txt"
     article.write_text(TEXT, encoding="utf-8")
     runner = CliRunner()
-    for flags in (["--drop-ungrounded"], []):
+    for flags in ([flag], []):
         outcome = runner.invoke(cli, ["summarize", str(article), *flags])
         assert isinstance(outcome.exception, _Stop), outcome.output
     assert seen == [True, False]
