@@ -120,8 +120,9 @@ def cli(verbose: bool) -> None:
     "--demands-follow-up",
     is_flag=True,
     default=None,
-    help="When an answer lists no demand, ask the model once more for demands only: more "
-    "demands found, and more wrong ones (env SUMMARIZER_DEMANDS_FOLLOW_UP).",
+    help="When an answer lists no demand but the article uses a word of demand (called on, "
+    "urged, demanded, ...), ask the model once more for demands only: more demands found, "
+    "and more wrong ones (env SUMMARIZER_DEMANDS_FOLLOW_UP).",
 )
 @click.option("--title", help="Article title, when it cannot be read from the input.")
 @click.option(

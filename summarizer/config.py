@@ -103,9 +103,9 @@ class Settings(BaseSettings):
     demands_follow_up: bool = Field(
         default=False,
         description=(
-            "When an answer lists no demand, ask the model once more, for demands only: one "
-            "more request for such articles; more demands found, and more wrong ones "
-            "(docs/eval.md)."
+            "When an answer lists no demand and the article uses a word of demand (called "
+            "on, urged, demanded, ...), ask the model once more, for demands only: one more "
+            "request for such articles; more demands found, and more wrong ones (docs/eval.md)."
         ),
     )
     drop_ungrounded: bool = Field(

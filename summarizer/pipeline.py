@@ -8,6 +8,7 @@ import functools
 import hashlib
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -105,7 +106,10 @@ class Summarizer:
         call_log = CallLog()
         token = answer_check.set(self._quote_check(article, call_log))
         try:
-            parts = [self._extract(messages, call_log) for messages in self._messages(article)]
+            follow_up = self._may_ask_for_demands(article)
+            parts = [
+                self._extract(messages, call_log, follow_up) for messages in self._messages(article)
+            ]
         finally:
             answer_check.reset(token)
         return self._finish(article, parts, call_log, started)
@@ -120,7 +124,11 @@ class Summarizer:
         messages_per_part = await asyncio.to_thread(self._messages, article)
         token = answer_check.set(self._quote_check(article, call_log))
         try:
-            parts = [await self._aextract(messages, call_log) for messages in messages_per_part]
+            follow_up = self._may_ask_for_demands(article)
+            parts = [
+                await self._aextract(messages, call_log, follow_up)
+                for messages in messages_per_part
+            ]
         finally:
             answer_check.reset(token)
         return self._finish(article, parts, call_log, started)
@@ -165,10 +173,12 @@ class Summarizer:
         """Blocking form of asummarize_many."""
         return asyncio.run(self.asummarize_many(articles, on_done=on_done))
 
-    def _extract(self, messages: list[dict[str, str]], call_log: CallLog) -> ArticleSummary:
-        """One part's summary, with the follow-up question for demands when it lists none."""
+    def _extract(
+        self, messages: list[dict[str, str]], call_log: CallLog, follow_up: bool
+    ) -> ArticleSummary:
+        """One part's summary; with `follow_up`, the question for demands when it lists none."""
         summary = self.client.extract(messages, ArticleSummary, call_log)
-        if self._asks_for_demands(summary):
+        if follow_up and not summary.demands:
             try:
                 answer = self.client.extract(_demands_question(messages), DemandsAnswer, call_log)
             except SummarizationFailed as error:
@@ -177,10 +187,12 @@ class Summarizer:
                 summary.add_demands(answer.demands)
         return summary
 
-    async def _aextract(self, messages: list[dict[str, str]], call_log: CallLog) -> ArticleSummary:
+    async def _aextract(
+        self, messages: list[dict[str, str]], call_log: CallLog, follow_up: bool
+    ) -> ArticleSummary:
         """The async twin of _extract."""
         summary = await self.client.aextract(messages, ArticleSummary, call_log)
-        if self._asks_for_demands(summary):
+        if follow_up and not summary.demands:
             question = _demands_question(messages)
             try:
                 answer = await self.client.aextract(question, DemandsAnswer, call_log)
@@ -190,12 +202,16 @@ class Summarizer:
                 summary.add_demands(answer.demands)
         return summary
 
-    def _asks_for_demands(self, summary: ArticleSummary) -> bool:
-        # A small model often leaves `demands`, the last list of its answer, empty where the
-        # article says plainly who demands what; asked for them alone, it finds some
-        # (docs/eval.md). An answer that lists demands is not asked again: shown its own
-        # answer, the model copies it.
-        return not summary.demands and self.settings.demands_follow_up
+    def _may_ask_for_demands(self, article: Article) -> bool:
+        """Whether an answer listing no demand is followed by the question for demands.
+
+        A small model often leaves `demands`, the last list of its answer, empty where the
+        article says plainly who demands what; asked for them alone, it finds some. Asked
+        of an article that reports none, it invents one: so only an article that uses a
+        word of demand is asked (docs/eval.md). An answer that lists demands is never asked
+        again: shown its own answer, the model copies it.
+        """
+        return self.settings.demands_follow_up and _DEMAND_WORDS.search(article.text) is not None
 
     @functools.cached_property
     def _system_tokens(self) -> int:
@@ -266,6 +282,15 @@ class Summarizer:
             ),
             grounding=grounding,
         )
+
+
+# The words news text reports a demand with ("called on the council to", "urged").
+_DEMAND_WORDS = re.compile(
+    r"\b(?:demand(?:s|ed)?|call(?:s|ed)? (?:on|for)|urg(?:e|es|ed)"
+    r"|ask(?:s|ed)? (?:\w+ ){0,3}(?:to|for)|insist(?:s|ed)?|appeal(?:s|ed)? (?:to|for)"
+    r"|want(?:s|ed)? \w+ to|ultimatum)\b",
+    re.IGNORECASE,
+)
 
 
 def _demands_question(messages: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -5,13 +5,15 @@ import copy
 import json
 import logging
 
-from summarizer import Settings
+from summarizer import Article, Settings
 from summarizer.schema import ArticleSummary, Demand
 
 from .fakes import FAKE_VALID_ANSWER, FAKE_VALID_COMPLETION, ScriptedBackend, fake_completion
 from .test_llm import ARTICLE, summarizer_with
 
 QUOTE = "he plans to meet with Russian President Vladimir Putin on Tuesday"
+# The test_llm article, and a word of demand: only such an article is asked.
+DEMANDING = Article(text=f"{ARTICLE.text} He urged Putin to accept a ceasefire.")
 
 
 def fake_answer_without_demands() -> dict:
@@ -31,7 +33,7 @@ def fake_demands(*quotes: str, by: str = "Trump", of: str | None = "Putin") -> d
 
 def test_an_answer_without_demands_is_followed_by_the_question_for_them(tmp_path):
     backend = ScriptedBackend(fake_answer_without_demands(), fake_demands(QUOTE))
-    result = summarizer_with(backend, tmp_path, demands_follow_up=True).summarize(ARTICLE)
+    result = summarizer_with(backend, tmp_path, demands_follow_up=True).summarize(DEMANDING)
     first, follow_up = backend.requests
     # The first request's messages, word for word, then the question: a local model
     # reuses its cached state of them.
@@ -54,13 +56,20 @@ def test_an_answer_with_demands_is_not_asked_again(tmp_path):
         "demands"
     ]
     backend = ScriptedBackend(fake_completion(json.dumps(answer)))
-    result = summarizer_with(backend, tmp_path, demands_follow_up=True).summarize(ARTICLE)
+    result = summarizer_with(backend, tmp_path, demands_follow_up=True).summarize(DEMANDING)
     assert len(backend.requests) == 1 and len(result.summary.demands) == 1
 
 
 def test_the_follow_up_is_off_by_default(tmp_path):
     backend = ScriptedBackend(fake_answer_without_demands())
-    result = summarizer_with(backend, tmp_path).summarize(ARTICLE)
+    result = summarizer_with(backend, tmp_path).summarize(DEMANDING)
+    assert len(backend.requests) == 1 and result.summary.demands == []
+
+
+def test_an_article_without_a_word_of_demand_is_not_asked(tmp_path):
+    # Asked of an article that reports no demand, the model invents one (docs/eval.md).
+    backend = ScriptedBackend(fake_answer_without_demands())
+    result = summarizer_with(backend, tmp_path, demands_follow_up=True).summarize(ARTICLE)
     assert len(backend.requests) == 1 and result.summary.demands == []
 
 
@@ -75,7 +84,7 @@ def test_a_follow_up_with_an_invented_quote_is_reasked_like_any_answer(tmp_path)
         fake_demands("Trump demanded a parade"),
         fake_demands(QUOTE),
     )
-    result = summarizer_with(backend, tmp_path, demands_follow_up=True).summarize(ARTICLE)
+    result = summarizer_with(backend, tmp_path, demands_follow_up=True).summarize(DEMANDING)
     assert "Trump demanded a parade" in backend.requests[2]["messages"][-1]["content"]
     assert result.summary.demands[0].evidence[0].quote == QUOTE
     assert result.provenance.attempts == 3
@@ -85,7 +94,7 @@ def test_a_failed_follow_up_keeps_the_summary_and_says_so(tmp_path, caplog):
     backend = ScriptedBackend(fake_answer_without_demands(), *[fake_completion("not json")] * 2)
     with caplog.at_level(logging.WARNING, logger="summarizer"):
         result = summarizer_with(backend, tmp_path, max_reasks=1, demands_follow_up=True).summarize(
-            ARTICLE
+            DEMANDING
         )
     assert result.summary.events and result.summary.demands == []
     assert "follow-up question for demands went unanswered" in caplog.text
@@ -95,7 +104,7 @@ def test_a_failed_follow_up_keeps_the_summary_and_says_so(tmp_path, caplog):
 def test_the_async_path_asks_the_follow_up_too(tmp_path):
     backend = ScriptedBackend(fake_answer_without_demands(), fake_demands(QUOTE, of=None))
     result = asyncio.run(
-        summarizer_with(backend, tmp_path, demands_follow_up=True).asummarize(ARTICLE)
+        summarizer_with(backend, tmp_path, demands_follow_up=True).asummarize(DEMANDING)
     )
     assert len(backend.requests) == 2
     assert [(d.by, d.of) for d in result.summary.demands] == [("donald_trump", None)]
