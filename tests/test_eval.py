@@ -318,6 +318,9 @@ def test_eval_command_scores_the_seed_from_its_fixture(tmp_path, seed_article):
     assert record["totals"]["failed"] == 0 and record["articles"][0]["cache_hit"]
     assert record["totals"]["actors"]["tp"] >= 2  # Trump and Putin at the least
     assert record["totals"]["completion_tokens_per_article"] > 0
+    assert (
+        record["settings"]["demands_follow_up"] is False and record["settings"]["max_reasks"] == 2
+    )
     again = CliRunner().invoke(cli, [*seed_eval, "--baseline", str(out)])
     assert again.exit_code == 0, again.output
     comparison = again.stdout.split("\n\n")[-1].splitlines()
@@ -419,6 +422,17 @@ def test_compare_uses_the_articles_of_both_runs_and_a_failure_misses_everything(
         compare(before, _record(("z", 1, 0, 4)))
     with pytest.raises(InputError, match="not a JSON record"):
         compare({"totals": {}}, after)
+
+
+def test_compare_names_the_settings_that_differ_between_the_runs():
+    before, after = _record(("a", 1, 1, 4)), _record(("a", 2, 0, 4))
+    before["settings"] = {"max_reasks": 2, "demands_follow_up": False}
+    after["settings"] = {"max_reasks": 2, "demands_follow_up": True, "temperature": 0.0}
+    comparison = compare(before, after, resamples=100)
+    assert comparison.settings_changed == ["demands_follow_up False -> True"]
+    second_line = comparison_table(comparison).splitlines()[1]
+    assert second_line == "settings changed: demands_follow_up False -> True"
+    assert compare(before, before, resamples=100).settings_changed == []
 
 
 def test_eval_compare_command_prints_the_changes_and_fails_in_one_line(tmp_path):

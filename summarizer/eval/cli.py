@@ -65,7 +65,7 @@ def eval_command(
     from ..errors import InputError
     from ..pipeline import Summarizer, prompt_hash
     from .gold import load_gold
-    from .report import as_json, table
+    from .report import ANSWER_SETTINGS, as_json, table
     from .run import evaluate, select
 
     golds = select(load_gold(gold), ids=ids, shortest=shortest)
@@ -80,7 +80,11 @@ def eval_command(
     scores = evaluate(golds, summarizer, on_done=progress)
     click.echo(table(scores, per_article=per_article), nl=False)
     record = as_json(
-        scores, gold=str(gold), model=summarizer.client.backend.model, prompt_hash=prompt_hash()
+        scores,
+        gold=str(gold),
+        model=summarizer.client.backend.model,
+        prompt_hash=prompt_hash(),
+        settings={name: getattr(summarizer.settings, name) for name in ANSWER_SETTINGS},
     )
     if baseline is not None:
         from .compare import compare, comparison_table

@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import statistics
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
@@ -86,6 +86,7 @@ class Comparison:
     failed_before: int
     failed_after: int
     changes: list[Change]
+    settings_changed: list[str] = field(default_factory=list)
 
 
 def _articles(record: Mapping[str, Any], name: str) -> dict[str, Row]:
@@ -131,7 +132,18 @@ def compare(
         sum(before[article].get("error") is not None for article in ids),
         sum(after[article].get("error") is not None for article in ids),
         changes,
+        _settings_changed(baseline, record),
     )
+
+
+def _settings_changed(baseline: Mapping[str, Any], record: Mapping[str, Any]) -> list[str]:
+    """`name old -> new` for each setting both records hold with different values."""
+    old, new = baseline.get("settings") or {}, record.get("settings") or {}
+    return [
+        f"{name} {old[name]} -> {new[name]}"
+        for name in new
+        if name in old and old[name] != new[name]
+    ]
 
 
 def comparison_table(comparison: Comparison) -> str:
@@ -140,8 +152,10 @@ def comparison_table(comparison: Comparison) -> str:
         f"baseline prompt {comparison.baseline_prompt or '?'} -> {comparison.prompt or '?'}, "
         f"{len(comparison.articles)} article{'s' if len(comparison.articles) > 1 else ''} in "
         f"both runs (failed: {comparison.failed_before} before, {comparison.failed_after} after)",
-        f"{'':16} {'before':>6} {'after':>6} {'change':>7}  {'95% interval':>15}",
     ]
+    if comparison.settings_changed:
+        lines.append(f"settings changed: {', '.join(comparison.settings_changed)}")
+    lines.append(f"{'':16} {'before':>6} {'after':>6} {'change':>7}  {'95% interval':>15}")
     for change in comparison.changes:
         interval = f"{format_score(change.low, '+')} .. {format_score(change.high, '+')}"
         verdict = ""

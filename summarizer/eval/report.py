@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from .score import CATEGORIES, ArticleScore, Counts, Groundedness, totals
+
+# The settings besides the prompt that change what the model answers; recorded with a run.
+ANSWER_SETTINGS = (
+    "temperature",
+    "max_output_tokens",
+    "max_reasks",
+    "grounding_reasks",
+    "demands_follow_up",
+)
 
 
 def format_score(value: float | None, sign: str = "") -> str:
@@ -70,9 +79,18 @@ def table(scores: Sequence[ArticleScore], *, per_article: bool = False) -> str:
 
 
 def as_json(
-    scores: Sequence[ArticleScore], *, gold: str, model: str | None, prompt_hash: str | None
+    scores: Sequence[ArticleScore],
+    *,
+    gold: str,
+    model: str | None,
+    prompt_hash: str | None,
+    settings: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A JSON-ready record of one evaluation run: totals and every article."""
+    """A JSON-ready record of one evaluation run: totals and every article.
+
+    `settings` are those that change the answers beyond the prompt (re-asks, temperature,
+    the follow-up question for demands), so that two records can tell them apart.
+    """
     summed = totals(scores)
     done = _summarised(scores)
     grounding = sum((s.grounding for s in done), Groundedness())
@@ -81,6 +99,7 @@ def as_json(
         "gold": gold,
         "model": model,
         "prompt_hash": prompt_hash,
+        "settings": dict(settings or {}),
         "totals": {
             **{name: _counts_json(summed[name]) for name in CATEGORIES},
             "grounding": {
