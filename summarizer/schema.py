@@ -327,10 +327,16 @@ def _unambiguous(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
     return {key: next(iter(found)) for key, found in values.items() if len(found) == 1}
 
 
-_DEMANDS_DESCRIPTION = (
-    "Requests, calls, ultimatums and conditions one actor sets for another: who asks "
-    "whom to do what; [] if nobody asks anything."
-)
+def _demands_field() -> Any:
+    """The `demands` list, the same in the summary and in the follow-up answer for demands."""
+    return Field(
+        default_factory=list,
+        json_schema_extra={"maxItems": 4},
+        description=(
+            "Requests, calls, ultimatums and conditions one actor sets for another: who asks "
+            "whom to do what; [] if nobody asks anything."
+        ),
+    )
 
 
 class ArticleSummary(_Answer):
@@ -366,11 +372,7 @@ class ArticleSummary(_Answer):
     positions: list[Position] = Field(
         default_factory=list, json_schema_extra={"maxItems": 4}, description="Stances actors take."
     )
-    demands: list[Demand] = Field(
-        default_factory=list,
-        json_schema_extra={"maxItems": 4},
-        description=_DEMANDS_DESCRIPTION,
-    )
+    demands: list[Demand] = _demands_field()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> ArticleSummary:
@@ -480,11 +482,7 @@ def _check_answer(answer: ArticleSummary | DemandsAnswer) -> None:
 class DemandsAnswer(_Answer):
     """The answer to the follow-up question for demands, asked when a summary lists none."""
 
-    demands: list[Demand] = Field(
-        default_factory=list,
-        json_schema_extra={"maxItems": 4},
-        description=_DEMANDS_DESCRIPTION,
-    )
+    demands: list[Demand] = _demands_field()
 
     @model_validator(mode="after")
     def _quotes_checked(self) -> DemandsAnswer:
