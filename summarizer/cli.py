@@ -55,6 +55,9 @@ def cli(verbose: bool) -> None:
         format="%(message)s",
         stream=sys.stderr,
     )
+    # One-time setup a user waits through (assembling the embedded model, checking that
+    # llama.cpp runs on this CPU) is shown even without --verbose.
+    logging.getLogger("summarizer.progress").setLevel(logging.INFO)
     if not verbose:
         logging.getLogger("instructor").setLevel(logging.CRITICAL)
 
