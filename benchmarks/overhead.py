@@ -7,6 +7,7 @@ Instructor's parsing, validation, merging, dates and grounding. Articles are the
 
     .venv/bin/python benchmarks/overhead.py [--repeat 50] [--cache-dir fixtures]
     .venv/bin/python benchmarks/overhead.py --scripted   # no recorded answer needed
+    .venv/bin/python benchmarks/overhead.py --instructor-shim   # with the opt-in shim
 
 With --scripted, an in-process scripted fake backend returns one hand-written answer
 instantly (cache off) for short articles that contain its quote: the same code path
@@ -30,6 +31,7 @@ from concurrency import QUOTE, articles, scripted_completion
 
 from summarizer import Article, CacheMiss, Summarizer
 from summarizer.eval.gold import load_gold
+from summarizer.llm import instructor_shim
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,7 +80,10 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "fixtures")
     parser.add_argument("--gold", type=Path, default=ROOT / "gold" / "gold.jsonl")
     parser.add_argument("--scripted", action="store_true", help="scripted fake answers")
+    parser.add_argument("--instructor-shim", action="store_true", help="opt in to the shim")
     options = parser.parse_args()
+    if options.instructor_shim and not instructor_shim.install():
+        sys.exit("the Instructor shim does not apply to the installed Instructor release")
 
     if options.scripted:
         assert QUOTE in articles(1, 0)[0]
