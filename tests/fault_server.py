@@ -13,15 +13,15 @@ import socket
 import struct
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from summarizer import Summarizer
 
 from .fakes import FAKE_VALID_COMPLETION, fake_completion
+from .loopback import QuietHandler, serving
 
 API_KEY = "sk-test-secret-123"  # a fake key; tests check it never leaks
 
@@ -76,7 +76,7 @@ class ScriptedFaultServer:
     """
 
     script: list[Step]
-    port: int = 0
+    root: str = ""
     requests: list[dict[str, Any]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -85,7 +85,7 @@ class ScriptedFaultServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self.root}/v1"
 
     @property
     def count(self) -> int:
@@ -109,16 +109,12 @@ class ScriptedFaultServer:
             self.in_flight -= 1
 
 
-def _handler(server: ScriptedFaultServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler(server: ScriptedFaultServer) -> type[QuietHandler]:
+    class Handler(QuietHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            pass
-
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            raw = self.rfile.read(length)
+            raw = self.read_body()
             try:
                 request = json.loads(raw)
             except ValueError:
@@ -131,24 +127,14 @@ def _handler(server: ScriptedFaultServer) -> type[BaseHTTPRequestHandler]:
             finally:
                 server.finished()
 
-        def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            with suppress(ConnectionError):  # a client that timed out has hung up
-                self.wfile.write(body)
-
         def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
             body = {"error": {"message": message, "type": "fake_fault", "code": status}}
-            self._send(status, json.dumps(body).encode(), headers)
+            self.send_json(status, body, headers)
 
         def _ok(self, step: Step) -> None:
             if step.delay:
                 server.released.wait(step.delay)
-            self._send(200, json.dumps(step.body).encode())
+            self.send_json(200, step.body)
 
         def _429(self, step: Step) -> None:
             headers = {"Retry-After": step.retry_after} if step.retry_after is not None else {}
@@ -188,10 +174,10 @@ def _handler(server: ScriptedFaultServer) -> type[BaseHTTPRequestHandler]:
             self.close_connection = True
 
         def _invalid_json(self, step: Step) -> None:
-            self._send(200, b'{"id": "fake", "choices": [{"message": ')
+            self.send_body(200, b'{"id": "fake", "choices": [{"message": ')
 
         def _not_a_completion(self, step: Step) -> None:
-            self._send(200, json.dumps({"status": "fake", "choices": "none today"}).encode())
+            self.send_json(200, {"status": "fake", "choices": "none today"})
 
     return Handler
 
@@ -200,18 +186,12 @@ def _handler(server: ScriptedFaultServer) -> type[BaseHTTPRequestHandler]:
 def scripted_fault_server(*script: Step) -> Iterator[ScriptedFaultServer]:
     """Run a ScriptedFaultServer on a free loopback port for the duration of the block."""
     server = ScriptedFaultServer(list(script))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
-    httpd.daemon_threads = True
-    server.port = httpd.server_address[1]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.released.set()  # let hanging handlers finish
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    with serving(_handler(server)) as root:
+        server.root = root
+        try:
+            yield server
+        finally:
+            server.released.set()  # let hanging handlers finish
 
 
 def fault_summarizer(base_url: str, cache_dir: Path, **settings: object) -> Summarizer:

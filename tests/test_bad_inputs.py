@@ -10,11 +10,9 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -26,7 +24,9 @@ from summarizer.cli import cli
 from summarizer.pipeline import user_prompt
 from summarizer.render import render
 
+from . import loopback
 from .conftest import FIXTURES, RECORDING, ROOT
+from .loopback import QuietHandler
 
 BAD = Path(__file__).parent / "articles" / "bad"
 PUBLISHED = "2026-03-10"
@@ -143,26 +143,13 @@ def test_missing_file_and_folder_are_refused(tmp_path):
 def serving(content_type: str, body: bytes) -> Iterator[str]:
     """A loopback web server answering every GET with this body and content type."""
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            with suppress(ConnectionError):  # the client may hang up once it has seen enough
-                self.wfile.write(body)
+            # The client may hang up once it has seen enough: send_body allows for it.
+            self.send_body(200, body, content_type)
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with loopback.serving(Handler) as root:
+        yield root
 
 
 @pytest.mark.parametrize(

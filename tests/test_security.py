@@ -16,10 +16,8 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -40,6 +38,7 @@ from .fault_server import (
     scripted_fault_server,
     status,
 )
+from .loopback import QuietHandler, serving
 
 JINJA = "{{ 7*7 }} and {% for x in [1,2,3] %}Z{% endfor %}"
 SCRIPT = "<script>alert('x')</script>"
@@ -295,24 +294,12 @@ def test_cli_refuses_a_file_url_without_reading_it(tmp_path):
 def redirecting_server(location: str) -> Iterator[str]:
     """A loopback server whose every page redirects to `location`."""
 
-    class Redirect(BaseHTTPRequestHandler):
+    class Redirect(QuietHandler):
         def do_GET(self) -> None:
-            self.send_response(302)
-            self.send_header("Location", location)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.send_body(302, b"", headers={"Location": location})
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/story"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(Redirect) as root:
+        yield f"{root}/story"
 
 
 def test_a_redirect_to_a_file_url_is_refused():
