@@ -28,11 +28,11 @@ from .schema import (
     MatchKind,
     Position,
 )
+from .sentences import split_sentences
 
 FUZZY_THRESHOLD = 85.0
 # How similar the nearest sentence must be to be offered with a re-ask (token-set ratio).
 _HINT_THRESHOLD = 50.0
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+|\n\s*\n")
 _QUOTE_MARKS = {
     "“": '"',
     "”": '"',
@@ -139,7 +139,7 @@ class SourceText:
     @functools.cached_property
     def _sentences(self) -> list[str]:
         # Spacing is tidied (a sentence may wrap across lines); a copy is still found.
-        return [" ".join(s.split()) for s in _SENTENCE_BREAK.split(self.text) if s.strip()]
+        return [" ".join(sentence.text.split()) for sentence in split_sentences(self.text)]
 
     def closest_passage(self, quote: str, limit: int = QUOTE_MAX_CHARS) -> str | None:
         """The article's sentence (or, in a long sentence, words) nearest to a quote not found.

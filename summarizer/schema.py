@@ -28,6 +28,8 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from .sentences import split_sentences
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
@@ -58,8 +60,8 @@ def _whole_sentences(limit: int) -> AfterValidator:
     def cut(text: str) -> str:
         if len(text) < limit - 10 or text.endswith((".", "!", "?", '"', "”", "’", ")")):
             return text
-        ends = [match.end() for match in re.finditer(r"[.!?][\"”’)]?(?=\s)", text)]
-        return text[: ends[-1]] if ends else text + "…"
+        sentences = split_sentences(text)
+        return text[: sentences[-2].end] if len(sentences) > 1 else text + "…"
 
     return AfterValidator(cut)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from itertools import groupby
+from operator import attrgetter
+
+from .sentences import split_sentences
 
 
 def split_text(text: str, budget: int, count_tokens: Callable[[str], int]) -> list[str]:
@@ -29,17 +32,17 @@ def split_text(text: str, budget: int, count_tokens: Callable[[str], int]) -> li
 
 def _pieces(text: str, budget: int, count_tokens: Callable[[str], int]) -> list[str]:
     pieces: list[str] = []
-    for paragraph in (p.strip() for p in re.split(r"\n\s*\n|\n", text)):
-        if not paragraph:
-            continue
+    for _, group in groupby(split_sentences(text), key=attrgetter("paragraph")):
+        sentences = list(group)
+        paragraph = text[sentences[0].start : sentences[-1].end]
         if count_tokens(paragraph) <= budget:
             pieces.append(paragraph)
             continue
-        for sentence in re.split(r"(?<=[.!?…])\s+", paragraph):
-            if count_tokens(sentence) <= budget:
-                pieces.append(sentence)
+        for sentence in sentences:
+            if count_tokens(sentence.text) <= budget:
+                pieces.append(sentence.text)
             else:
-                pieces.extend(_by_words(sentence, budget, count_tokens))
+                pieces.extend(_by_words(sentence.text, budget, count_tokens))
     return pieces
 
 

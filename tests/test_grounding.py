@@ -13,6 +13,7 @@ from summarizer import Article, ArticleSummary, Settings, Summarizer
 from summarizer.cache import ResponseCache
 from summarizer.grounding import FUZZY_THRESHOLD, SourceText, _normalize, ground
 from summarizer.llm import ModelClient
+from summarizer.sentences import split_sentences
 
 from .fakes import FAKE_VALID_ANSWER, ScriptedBackend, fake_completion
 
@@ -101,10 +102,7 @@ def seed_sentences() -> list[tuple[int, str]]:
     from .conftest import SEED
 
     text = SEED.read_text(encoding="utf-8")
-    found = []
-    for match in re.finditer(r"[^.!?\n]{40,}[.!?]", text):
-        found.append((match.start(), match.group().strip()))
-    return found
+    return [(s.start, s.text) for s in split_sentences(text) if len(s.text) >= 40]
 
 
 def test_every_seed_sentence_maps_back_exactly_normalised_and_fuzzily():
