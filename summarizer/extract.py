@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from .articles import Article
 from .errors import InputError
+from .urls import is_http_url
 
 log = logging.getLogger("summarizer.extract")
 
@@ -67,8 +68,7 @@ def article_from_html(html: str, origin: str, url: str | None = None) -> Article
 
 
 def _canonical(declared: str | None, fetched: str | None) -> str | None:
-    parts = urlsplit(declared) if declared else None
-    return declared if parts and parts.scheme in ("http", "https") and parts.hostname else fetched
+    return declared if is_http_url(declared) else fetched
 
 
 def _source(sitename: str | None, url: str | None) -> str | None:

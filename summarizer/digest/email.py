@@ -15,13 +15,13 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses, make_msgid
-from urllib.parse import urlsplit
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from ..errors import ConfigError
 from ..render.html import highlighted_article_html
+from ..urls import is_http_url
 from .build import Digest
 
 MAX_SUBJECT_CHARS = 200
@@ -46,12 +46,7 @@ class RenderedEmail:
 
 def safe_href(url: str | None) -> str | None:
     """The URL if it is a plain http(s) link; None for javascript:, data:, file: and the rest."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url.strip()
+    return url.strip() if url and is_http_url(url) else None
 
 
 def one_line(text: str, limit: int = MAX_SUBJECT_CHARS) -> str:

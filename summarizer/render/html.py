@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from ..schema import ACTOR_TYPE_LABELS as ACTOR_TYPES
 from ..schema import ArticleSummary, Evidence, SummaryResult
+from ..urls import is_http_url
 
 ITEM_COLOURS: dict[str, str] = {"event": "#cfe3ff", "position": "#cdf0c8", "demand": "#ffdca8"}
 
@@ -166,7 +167,7 @@ def _mark(
 
 def _web_url(url: str | None) -> str | None:
     """The URL if it is http(s); anything else (javascript:, data:) is never made a link."""
-    return url if url and url.lower().startswith(("http://", "https://")) else None
+    return url if is_http_url(url) else None
 
 
 def _located(evidence: Evidence) -> bool:
