@@ -157,7 +157,7 @@ def summarize(
 
     fmt = fmt or ("terminal" if sys.stdout.isatty() else "markdown")
     summarizer = Summarizer(**options)
-    sources = expand(inputs)
+    sources = expand(inputs, summarizer.settings)
 
     def prepare(article: Any) -> None:
         if title:

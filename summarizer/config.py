@@ -100,6 +100,26 @@ class Settings(BaseSettings):
         default=None, ge=1, description="CPU threads for the local model. Unset: all cores."
     )
     concurrency: int = Field(default=4, ge=1, le=256, description="Articles in flight at once.")
+    fetch_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds for one whole fetch of a URL: connecting, redirects, every read.",
+    )
+    article_timeout: float | None = Field(
+        default=1800.0,
+        gt=0,
+        description=(
+            "Seconds for one article from the start of its fetch to the end of its summary "
+            "(time spent waiting for a free slot is not counted). Unset: no limit."
+        ),
+    )
+    allow_private_addresses: bool = Field(
+        default=False,
+        description=(
+            "Fetch the links a URL-list file holds even from loopback, private and link-local "
+            "addresses (an intranet). URLs typed on the command line may always be local."
+        ),
+    )
     demands_follow_up: bool = Field(
         default=False,
         description=(
@@ -134,6 +154,8 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from every source; `None` overrides (unset CLI flags) are ignored."""
+    import tomllib
+
     from pydantic import ValidationError
 
     from .errors import ConfigError
@@ -141,6 +163,12 @@ def load_settings(**overrides: object) -> Settings:
     given = {name: value for name, value in overrides.items() if value is not None}
     try:
         return Settings(**given)  # type: ignore[arg-type]
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{config_file()}: invalid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{config_file()}: not valid UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise ConfigError(f"{config_file()}: cannot read: {error.strerror or error}") from None
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -17,6 +17,10 @@ class ConfigError(SummarizerError):
     """The settings are invalid or contradict each other."""
 
 
+class DeadlineExceeded(SummarizerError):
+    """An article or a digest run used up its time budget; the message names which."""
+
+
 class BackendUnavailable(SummarizerError):
     """No model could be reached or loaded; the message names what to configure."""
 

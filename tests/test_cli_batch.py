@@ -48,7 +48,8 @@ def test_url_summary_takes_title_date_and_site_from_the_page(site):  # noqa: F81
     assert f"✓ {site}/article.html: local:" in result.stderr  # which model answered
 
 
-def test_url_list_batch_reports_the_failing_url_and_exits_1(site, tmp_path):  # noqa: F811
+def test_url_list_batch_reports_the_failing_url_and_exits_1(site, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("SUMMARIZER_ALLOW_PRIVATE_ADDRESSES", "1")  # the listed pages are local
     listing = tmp_path / "reading.urls"
     listing.write_text(
         f"# this week's reading\n{site}/article.html\n{site}/missing.html\n{site}/moved\n"
@@ -124,7 +125,8 @@ def test_terminal_format_shows_summary_actors_and_events():
     assert "Coastline Courier · 2026-03-09" in text
 
 
-def test_output_folder_gets_one_file_per_article_under_a_stable_name(site, tmp_path):  # noqa: F811
+def test_output_folder_gets_one_file_per_article_under_a_stable_name(site, tmp_path, monkeypatch):  # noqa: F811
+    monkeypatch.setenv("SUMMARIZER_ALLOW_PRIVATE_ADDRESSES", "1")  # the listed pages are local
     listing = tmp_path / "two.urls"
     listing.write_text(f"{site}/article.html\n{site}/moved\n")
     out = tmp_path / "out"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.errors import InputError
-from summarizer.fetch import FetchError, check_url, fetch_article
+from summarizer.fetch import FetchError, FetchPolicy, check_url, fetch_article
 
 SITE = Path(__file__).parent / "articles" / "cli" / "site"
 
@@ -69,8 +69,13 @@ def site() -> Iterator[str]:
         server.server_close()
 
 
+# The test server is on loopback: these tests allow private addresses, as a URL typed on
+# the command line does (tests/test_urls.py covers the default, which refuses them).
+LOCAL = FetchPolicy(allow_private=True)
+
+
 def test_fetch_extracts_text_title_date_and_site(site):
-    article = fetch_article(f"{site}/article.html")
+    article = fetch_article(f"{site}/article.html", policy=LOCAL)
     assert article.title == "Valmora ferry crews vote to strike from Tuesday"
     assert article.published is not None and article.published.isoformat() == "2026-03-09"
     assert article.source == "Coastline Courier"
@@ -80,12 +85,12 @@ def test_fetch_extracts_text_title_date_and_site(site):
 
 
 def test_fetch_follows_redirects_and_keeps_the_final_url(site):
-    article = fetch_article(f"{site}/moved")
+    article = fetch_article(f"{site}/moved", policy=LOCAL)
     assert article.url == f"{site}/article.html"
 
 
 def test_fetch_plain_text_is_taken_as_is(site):
-    article = fetch_article(f"{site}/plain.txt")
+    article = fetch_article(f"{site}/plain.txt", policy=LOCAL)
     assert article.text.startswith("<!doctype html>")
     assert article.source == "127.0.0.1"
 
@@ -101,7 +106,7 @@ def test_fetch_plain_text_is_taken_as_is(site):
 )
 def test_fetch_failures_are_one_clear_line(site, path, message):
     with pytest.raises(InputError) as caught:
-        fetch_article(f"{site}{path}")
+        fetch_article(f"{site}{path}", policy=LOCAL)
     text = str(caught.value)
     assert message in text and "\n" not in text
     assert text.startswith(f"{site}{path}: ")
@@ -109,18 +114,20 @@ def test_fetch_failures_are_one_clear_line(site, path, message):
 
 def test_fetch_refuses_a_body_over_the_size_limit(site):
     with pytest.raises(FetchError, match="larger than"):
-        fetch_article(f"{site}/big.html", max_bytes=100_000)
+        fetch_article(f"{site}/big.html", max_bytes=100_000, policy=LOCAL)
 
 
 def test_fetch_gives_up_after_the_timeout(site):
     with pytest.raises(FetchError, match=r"timed out after 0\.3s"):
-        fetch_article(f"{site}/slow.html", timeout=0.3)
+        fetch_article(f"{site}/slow.html", policy=FetchPolicy(timeout=0.3, allow_private=True))
 
 
 def test_fetch_reports_an_unreachable_host():
     # Port 9 (discard) on loopback: nothing listens there.
     with pytest.raises(FetchError, match="cannot fetch"):
-        fetch_article("http://127.0.0.1:9/article.html", timeout=2)
+        fetch_article(
+            "http://127.0.0.1:9/article.html", policy=FetchPolicy(timeout=2, allow_private=True)
+        )
 
 
 @pytest.mark.parametrize(
