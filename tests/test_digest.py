@@ -179,6 +179,7 @@ def write_config(
     path.write_text(
         f"""
 state = "state.sqlite"
+allow_private_addresses = true  # the test feeds and pages are on loopback
 
 [[sources]]
 type = "feed"

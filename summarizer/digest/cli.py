@@ -50,6 +50,10 @@ def digest(config_path: Path, dry_run: bool, output: Path) -> None:
         f"{report.collected} new articles, {report.summarised} summarised, {report.failed} failed",
         err=True,
     )
+    if report.skipped:
+        click.echo(f"{len(report.skipped)} skipped:", err=True)
+        for skipped in report.skipped:
+            click.echo(f"  {skipped}", err=True)
     for path in report.written:
         click.echo(str(path))
     for message_id in report.sent:

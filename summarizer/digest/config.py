@@ -19,6 +19,14 @@ from .sources import FolderSource, SourceConfig, UrlListSource
 DEFAULT_SUBJECT = "{{ title }} {{ date }}: {{ count }} {{ 'story' if count == 1 else 'stories' }}"
 
 
+# Summarizer settings the digest sets in its own sections, for every fetch it makes.
+_DIGEST_OWN = {
+    "fetch_timeout": "[limits] fetch_seconds",
+    "article_timeout": "[limits] article_seconds",
+    "allow_private_addresses": "allow_private_addresses at the top",
+}
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -71,6 +79,28 @@ class Limits(_Section):
     max_attempts: int = Field(
         default=3, ge=1, description="Summarisation attempts (one per run) before giving up."
     )
+    fetch_seconds: float = Field(
+        default=20.0,
+        gt=0,
+        description="One whole fetch (a feed or a page): connecting, redirects, every read.",
+    )
+    article_seconds: float = Field(
+        default=1800.0,
+        gt=0,
+        description="One article, from the start of its fetch to the end of its summary; "
+        "an article over it counts as a failed attempt.",
+    )
+    state_wait_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long to wait for the state database while another process writes to it.",
+    )
+    run_seconds: float = Field(
+        default=10800.0,
+        gt=0,
+        description="Collecting and summarising in one run; what is left when it runs out "
+        "waits for the next run. Pending digests are sent regardless.",
+    )
 
 
 class DigestConfig(_Section):
@@ -87,6 +117,11 @@ class DigestConfig(_Section):
         default_factory=dict, description="Summarizer settings: model, base_url, concurrency, …"
     )
     limits: Limits = Field(default_factory=Limits)
+    allow_private_addresses: bool = Field(
+        default=False,
+        description="Fetch article links from loopback, private and link-local addresses "
+        "too (intranet feeds). Feed URLs written in this file may always be local.",
+    )
 
     @field_validator("model")
     @classmethod
@@ -96,6 +131,10 @@ class DigestConfig(_Section):
         unknown = sorted(set(value) - set(Settings.model_fields))
         if unknown:
             raise ValueError(f"unknown summarizer setting(s): {', '.join(unknown)}")
+        elsewhere = sorted(set(value) & set(_DIGEST_OWN))
+        if elsewhere:
+            where = ", ".join(f"{name} (use {_DIGEST_OWN[name]})" for name in elsewhere)
+            raise ValueError(f"set in the digest config itself: {where}")
         return value
 
     def resolve_paths(self, base: Path) -> DigestConfig:

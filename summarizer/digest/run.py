@@ -10,27 +10,35 @@ The order is what makes it safe to run at any frequency and to crash anywhere:
 The remaining window is a crash after the server accepted the message and before it was
 marked sent: the next run sends it again, with the same Message-ID, so mail clients and
 servers that deduplicate by Message-ID show it once.
+
+Time is bounded too: each fetch by `fetch_seconds`, each article by `article_seconds`
+(fetch and summary), and collecting and summarising together by `run_seconds`; what the
+run had no time for is reported as skipped and waits, untouched, for the next run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import fcntl
 import logging
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigError, SummarizerError
+from ..deadline import Deadline
+from ..errors import ConfigError, DeadlineExceeded, SummarizerError
+from ..fetch import FetchPolicy
 from .build import Failure, Story, build_digest, story_from_result
 from .config import DigestConfig
 from .email import build_email
 from .send import SendError, send_message
-from .sources import SourceError, canonical_url, content_hash, list_items, load_text
+from .sources import canonical_url, content_hash, list_items, load_text
 from .state import State, StoredArticle
 
 if TYPE_CHECKING:
@@ -39,9 +47,20 @@ if TYPE_CHECKING:
 log = logging.getLogger("summarizer.digest")
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """Something a run left out, and why."""
+
+    what: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.why}"
+
+
 @dataclass
 class RunReport:
-    """What one run did."""
+    """What one run did; `skipped` holds what it left out and why."""
 
     locked: bool = False
     collected: int = 0
@@ -51,10 +70,33 @@ class RunReport:
     sent: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def skip(self, what: str, why: str) -> None:
+        """Note (and log) something left out of this run."""
+        log.warning("skipped %s: %s", what, why)
+        self.skipped.append(Skipped(what, why))
 
 
 class DigestLocked(SummarizerError):
     """Another run holds the lock."""
+
+
+class RunOutOfTime(DeadlineExceeded):
+    """The run's time budget ran out before this article's summary was done."""
+
+
+@dataclass
+class _Budget:
+    """The run's deadline, and the seconds each article collected in this run has spent."""
+
+    run: Deadline
+    run_seconds: float
+    spent: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def out_of_time(self) -> str:
+        return f"the run's time budget (run_seconds = {self.run_seconds:g}) ran out"
 
 
 @contextmanager
@@ -95,8 +137,9 @@ def run_digest(
     """
     if not dry_run and config.smtp is None:
         raise ConfigError("the config has no [smtp] section; add one, or use --dry-run")
+    wait = config.limits.state_wait_seconds
     if dry_run:
-        real = State.open(config.state)
+        real = State.open(config.state, wait)
         try:
             state = real.snapshot()
         finally:
@@ -107,7 +150,7 @@ def run_digest(
             state.close()
     try:
         with run_lock(config.state):
-            state = State.open(config.state)
+            state = State.open(config.state, wait)
             try:
                 return _run(state, config, summarizer, output=None)
             finally:
@@ -121,8 +164,11 @@ def _run(
     state: State, config: DigestConfig, summarizer: Summarizer | None, *, output: Path | None
 ) -> RunReport:
     report = RunReport()
-    report.collected = collect(state, config)
-    report.summarised, report.failed = summarise(state, config, summarizer)
+    budget = _Budget(Deadline.after(config.limits.run_seconds), config.limits.run_seconds)
+    report.collected = collect(state, config, report=report, budget=budget)
+    report.summarised, report.failed = summarise(
+        state, config, summarizer, report=report, budget=budget
+    )
     report.digest_id = store_digest(state, config)
     if output is not None:
         report.written = write_pending(state, output)
@@ -131,30 +177,50 @@ def _run(
     return report
 
 
-def collect(state: State, config: DigestConfig) -> int:
+def collect(
+    state: State,
+    config: DigestConfig,
+    *,
+    report: RunReport | None = None,
+    budget: _Budget | None = None,
+) -> int:
     """Record the articles the sources list that the state does not know yet."""
+    report = report or RunReport()
+    limits = config.limits
+    budget = budget or _Budget(Deadline.after(limits.run_seconds), limits.run_seconds)
     today = dt.datetime.now(dt.UTC).date()
-    max_age = config.limits.max_age_days
+    links = FetchPolicy(
+        timeout=min(limits.fetch_seconds, limits.article_seconds),
+        allow_private=config.allow_private_addresses,
+    )
     added = 0
     for source in config.sources:
+        what = f"source {source.name or getattr(source, 'url', None) or source.type}"
+        if budget.run.passed():
+            report.skip(what, budget.out_of_time)
+            continue
         try:
-            items = list_items(source)
+            items = list_items(source, _within(links, budget.run))
         except SummarizerError as error:
-            log.warning("skipping a source: %s", error)
+            report.skip(what, str(error))
             continue
         for item in items:
-            if added >= config.limits.max_articles:
-                log.warning("limit of %d new articles reached", config.limits.max_articles)
+            if added >= limits.max_articles:
+                log.warning("limit of %d new articles reached", limits.max_articles)
                 return added
-            if max_age and item.dated and (today - item.dated).days > max_age:
+            if _too_old(item.dated, today, limits.max_age_days):
                 continue
             listed = canonical_url(item.url)
             if state.knows_url(listed):
                 continue
+            if budget.run.passed():
+                report.skip(item.url, budget.out_of_time)
+                continue
+            started = time.monotonic()
             try:
-                load_text(item)
-            except SourceError as error:
-                log.warning("skipping an article: %s", error)
+                load_text(item, _within(links, budget.run))
+            except SummarizerError as error:
+                report.skip(item.url, str(error))
                 continue
             if not item.text:
                 continue
@@ -167,18 +233,45 @@ def collect(state: State, config: DigestConfig) -> int:
                 text=item.text,
             )
             if article_id is not None:
+                budget.spent[article_id] = time.monotonic() - started
                 added += 1
     return added
 
 
+def _too_old(dated: dt.date | None, today: dt.date, max_age_days: int) -> bool:
+    """Whether an item is older than the age limit (0: no limit)."""
+    return bool(max_age_days and dated and (today - dated).days > max_age_days)
+
+
+def _within(policy: FetchPolicy, run: Deadline) -> FetchPolicy:
+    """The policy, its timeout cut to what is left of the run."""
+    left = run.left()
+    if left is None or left >= policy.timeout:
+        return policy
+    return dataclasses.replace(policy, timeout=max(left, 0.001))
+
+
 def summarise(
-    state: State, config: DigestConfig, summarizer: Summarizer | None = None
+    state: State,
+    config: DigestConfig,
+    summarizer: Summarizer | None = None,
+    *,
+    report: RunReport | None = None,
+    budget: _Budget | None = None,
 ) -> tuple[int, int]:
-    """Summarise new and retryable articles concurrently; each outcome is stored at once."""
+    """Summarise new and retryable articles concurrently; each outcome is stored at once.
+
+    An article over `article_seconds` counts as a failed attempt; one the run had no time
+    left for is skipped, and waits for the next run without an attempt counted.
+    """
     from ..articles import Article
+    from ..deadline import asummarize_within
     from ..pipeline import Summarizer
 
-    todo = state.to_summarise(config.limits.max_attempts)
+    report = report or RunReport()
+    limits = config.limits
+    budget = budget or _Budget(Deadline.after(limits.run_seconds), limits.run_seconds)
+    todo = state.to_summarise(limits.max_attempts)
     if not todo:
         return 0, 0
     summarizer = summarizer or Summarizer(**config.model)
@@ -194,17 +287,28 @@ def summarise(
     ]
     counts = {"ok": 0, "failed": 0}
 
+    def seconds_for(index: int) -> tuple[float | None, SummarizerError]:
+        article = limits.article_seconds - budget.spent.get(todo[index].id, 0.0)
+        run = budget.run.left()
+        if run is not None and run < article:
+            return run, RunOutOfTime(budget.out_of_time)
+        return article, DeadlineExceeded(
+            f"not done within article_seconds ({limits.article_seconds:g}s for fetch and summary)"
+        )
+
     def done(index: int, outcome: object) -> None:
         row = todo[index]
-        if isinstance(outcome, SummarizerError):
+        if isinstance(outcome, RunOutOfTime):
+            report.skip(row.title or row.url, f"not summarised: {outcome}")
+        elif isinstance(outcome, SummarizerError):
             counts["failed"] += 1
             log.warning("could not summarise %s: %s", row.title or row.url, outcome)
-            state.record_failure(row.id, _one_line(str(outcome)), config.limits.max_attempts)
+            state.record_failure(row.id, _one_line(str(outcome)), limits.max_attempts)
         else:
             counts["ok"] += 1
             state.record_summary(row.id, outcome)  # type: ignore[arg-type]
 
-    asyncio.run(summarizer.asummarize_many(articles, on_done=done))
+    asyncio.run(asummarize_within(summarizer, articles, seconds_for, on_done=done))
     return counts["ok"], counts["failed"]
 
 

@@ -2,10 +2,15 @@
 
 Listing a source is cheap (one feed request, one folder scan); an item's text is loaded
 only when the state does not know its URL yet, so a run at any frequency stays light.
+
+A feed's own URL was written in the config and is fetched wherever it points; the links a
+feed or a URL list holds were written by strangers, and are fetched under the policy the
+run gives (public addresses only, unless the config allows private ones).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -20,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..articles import HTML_SUFFIXES, TEXT_SUFFIXES, Article, read_file
 from ..errors import InputError, SummarizerError
-from ..fetch import fetch, fetch_article
+from ..fetch import FetchPolicy, fetch, fetch_article
 
 log = logging.getLogger("summarizer.digest")
 
@@ -106,19 +111,25 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normal.encode()).hexdigest()
 
 
-def list_items(source: FeedSource | FolderSource | UrlListSource) -> list[Item]:
-    """The articles a source lists now (texts of folder files are read, pages are not)."""
+def list_items(
+    source: FeedSource | FolderSource | UrlListSource, policy: FetchPolicy | None = None
+) -> list[Item]:
+    """The articles a source lists now (texts of folder files are read, pages are not).
+
+    A feed is fetched with `policy`'s time limit, from any address.
+    """
     if isinstance(source, FeedSource):
-        return list(_feed_items(source))
+        trusted = dataclasses.replace(policy or FetchPolicy(), allow_private=True)
+        return list(_feed_items(source, trusted))
     if isinstance(source, FolderSource):
         return list(_folder_items(source))
     return [Item(url=url, source=source.name) for url in _urls(source)]
 
 
-def load_text(item: Item) -> Item:
+def load_text(item: Item, policy: FetchPolicy | None = None) -> Item:
     """Fetch and extract the item's page if its text is not known yet."""
     if item.text is None:
-        page = fetch_article(item.url)
+        page = fetch_article(item.url, policy=policy)
         item.title = item.title or page.title
         item.published = item.published or page.published
         item.dated = item.dated or item.published
@@ -130,27 +141,35 @@ def load_text(item: Item) -> Item:
 # --- feeds -----------------------------------------------------------------------------
 
 
-def _feed_items(source: FeedSource) -> Iterator[Item]:
+def _feed_items(source: FeedSource, policy: FetchPolicy) -> Iterator[Item]:
     import feedparser
 
     # feedparser is given bytes, never a URL: every request goes through summarizer.fetch.
-    parsed = feedparser.parse(fetch(source.url, accept=None).body)
+    parsed = feedparser.parse(fetch(source.url, accept=None, policy=policy).body)
     if parsed.bozo and not parsed.entries:
         raise SourceError(f"{source.url}: not a readable RSS or Atom feed")
     name = source.name or parsed.feed.get("title") or urlsplit(source.url).netloc
     for entry in parsed.entries:
         link = entry.get("link")
-        if not link:
+        if not link or not isinstance(link, str):
             continue
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        published = dt.date(*stamp[:3]) if stamp else None
+        published = _entry_date(entry.get("published_parsed") or entry.get("updated_parsed"))
+        title = entry.get("title")
         yield Item(
-            url=link,
-            source=name,
-            title=entry.get("title") or None,
+            url=link.strip(),
+            source=str(name),
+            title=title if isinstance(title, str) and title.strip() else None,
             published=published,
             dated=published,
         )
+
+
+def _entry_date(stamp: object) -> dt.date | None:
+    """The entry's date; None for one feedparser could not make sense of (year 0, …)."""
+    try:
+        return dt.date(*stamp[:3]) if stamp else None  # type: ignore[index]
+    except (TypeError, ValueError):
+        return None
 
 
 # --- folders and URL lists ----------------------------------------------------------------
@@ -187,5 +206,7 @@ def _urls(source: UrlListSource) -> list[str]:
             lines = source.file.read_text(encoding="utf-8").splitlines()
         except OSError as error:
             raise SourceError(f"{source.file}: {error.strerror}") from None
+        except UnicodeDecodeError as error:
+            raise SourceError(f"{source.file}: not valid UTF-8 text (byte {error.start})") from None
         urls.extend(line.strip() for line in lines if line.strip() and not line.startswith("#"))
     return urls

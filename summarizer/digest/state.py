@@ -12,14 +12,14 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SummarizerError
 from ..schema import SummaryResult
 
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_SECONDS = 30.0
 
 # Append only: a released migration is never edited; the next change is a new entry.
 MIGRATIONS: tuple[str, ...] = (
@@ -66,7 +66,7 @@ MIGRATIONS: tuple[str, ...] = (
 
 
 class StateError(SummarizerError):
-    """The state database cannot be opened or is from a newer version."""
+    """The state database cannot be opened, read or written, or is from a newer version."""
 
 
 @dataclass
@@ -109,22 +109,31 @@ def _now() -> str:
 class State:
     """A connection to the digest database, migrated to the current schema."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(
+        self, connection: sqlite3.Connection, name: str = ":memory:", wait: float = 0.0
+    ) -> None:
         self.db = connection
         self.db.row_factory = sqlite3.Row
+        self.name = name
+        self.wait = wait
 
     @classmethod
-    def open(cls, path: Path) -> State:
-        """Open (creating it if needed) and migrate the database at `path`."""
+    def open(cls, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> State:
+        """Open (creating it if needed) and migrate the database at `path`.
+
+        Another process writing to it is waited for up to `busy_timeout` seconds.
+        """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            connection = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout)
+            connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.OperationalError as error:
+            raise _state_error(str(path), error, busy_timeout) from None
         except (OSError, sqlite3.Error) as error:
             raise StateError(f"{path}: cannot open the digest state: {error}") from None
-        state = cls(connection)
+        state = cls(connection, str(path), busy_timeout)
         state.migrate()
         return state
 
@@ -160,14 +169,24 @@ class State:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """An immediate (write-locking) transaction, committed on success."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """An immediate (write-locking) transaction, committed on success.
+
+        A database another process keeps locked, or a disk that is full, is a StateError;
+        the transaction is rolled back, so the state is as it was before it.
+        """
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise _state_error(self.name, error, self.wait) from None
         try:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.execute("COMMIT")
+        except BaseException as error:
+            with suppress(sqlite3.Error):  # a failed COMMIT may have rolled back already
+                self.db.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise _state_error(self.name, error, self.wait) from None
             raise
-        self.db.execute("COMMIT")
 
     # --- articles ---------------------------------------------------------------------
 
@@ -323,6 +342,17 @@ class State:
                 "UPDATE digests SET last_error = ?, status = ? WHERE id = ?",
                 (error, "failed" if permanent else "pending", digest_id),
             )
+
+
+def _state_error(name: str, error: sqlite3.Error, wait: float) -> StateError:
+    """One line for a failed database operation, naming the likely cause."""
+    text = str(error)
+    if "locked" in text or "busy" in text:
+        return StateError(
+            f"{name}: the digest state is locked by another process (waited {wait:g}s); "
+            "nothing was lost, the next run carries on"
+        )
+    return StateError(f"{name}: cannot write the digest state: {text}")
 
 
 def _statements(script: str) -> list[str]:
