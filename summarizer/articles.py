@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import sys
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
@@ -76,13 +75,17 @@ def decode(data: bytes, origin: str) -> str:
 
 def read_file(path: Path) -> Article:
     """Read an article from a text, Markdown or HTML file."""
-    if not path.exists():
-        raise InputError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputError(f"{path}: is a folder; pass the files in it")
-    if path.stat().st_size > MAX_ARTICLE_BYTES:
-        raise InputError(f"{path}: larger than {MAX_ARTICLE_BYTES // 1024 // 1024} MB")
-    text = decode(path.read_bytes(), str(path))
+    try:
+        if not path.exists():
+            raise InputError(f"{path}: no such file")
+        if path.is_dir():
+            raise InputError(f"{path}: is a folder; pass the files in it")
+        if path.stat().st_size > MAX_ARTICLE_BYTES:
+            raise InputError(f"{path}: larger than {MAX_ARTICLE_BYTES // 1024 // 1024} MB")
+        data = path.read_bytes()
+    except OSError as error:  # unreadable, a name too long, a dangling link
+        raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
+    text = decode(data, str(path))
     if path.suffix.lower() in HTML_SUFFIXES:
         from .extract import article_from_html
 
@@ -103,16 +106,6 @@ def read_stdin() -> Article:
     return _with_front_matter(decode(data, "stdin"), "stdin")
 
 
-# Front matter names for each Article field, as Jekyll, Hugo and web clippers (Obsidian's)
-# write them; the first one present wins.
-_FRONT_MATTER_FIELDS = {
-    "title": ("title", "headline"),
-    "url": ("url", "link", "source"),
-    "source": ("site", "publication", "publisher"),
-    "published": ("published", "date"),
-}
-
-
 def _with_front_matter(text: str, origin: str) -> Article:
     """The article, with the title, URL, site and date its YAML front matter gives.
 
@@ -125,32 +118,14 @@ def _with_front_matter(text: str, origin: str) -> Article:
     # PyYAML takes ~30 ms to import: only a text that could have it pays for that.
     if not text.startswith("---"):
         return Article(text=text)
-    import frontmatter
-    import yaml
+    from .front_matter import front_matter_fields
 
-    if not frontmatter.checks(text):
-        return Article(text=text)
-    try:
-        post = frontmatter.loads(text)
-    except yaml.YAMLError as error:
-        problem = str(error).splitlines()[0]
-        raise InputError(f"{origin}: the front matter is not valid YAML ({problem})") from None
-    if not post.metadata:
+    fields = front_matter_fields(text, origin)
+    if fields is None:
         # Not front matter: an article that opens with a `---` rule keeps all its text.
         return Article(text=text)
-    if not post.content.strip():
+    if not fields["text"].strip():
         raise InputError(f"{origin}: no article text was given")
-    fields: dict[str, Any] = {"text": post.content}
-    for field, names in _FRONT_MATTER_FIELDS.items():
-        value = next((post.metadata[n] for n in names if post.metadata.get(n)), None)
-        if value is None:
-            continue
-        if field == "published":
-            fields[field] = value.date() if isinstance(value, dt.datetime) else value
-        elif field == "url" and "://" not in str(value):
-            fields.setdefault("source", str(value))  # `source: Reuters`, not a link
-        else:
-            fields[field] = str(value)
     try:
         return Article(**fields)
     except ValidationError as error:

@@ -51,15 +51,33 @@ def price_table() -> dict[str, Price]:
         configured = tomllib.loads(path.read_text(encoding="utf-8")).get("prices", {})
     except FileNotFoundError:
         return table
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         log.warning("ignoring prices in %s: %s", path, error)
         return table
+    if not isinstance(configured, Mapping):
+        log.warning("ignoring prices in %s: [prices] is not a table", path)
+        return table
     for model, entry in configured.items():
-        if isinstance(entry, Mapping) and {"input", "output"} <= entry.keys():
-            table[model] = Price(float(entry["input"]), float(entry["output"]))
+        price = _price(entry)
+        if price is None:
+            log.warning(
+                "ignoring price of %s in %s: give `input` and `output` as numbers", model, path
+            )
         else:
-            log.warning("ignoring price of %s in %s: give `input` and `output`", model, path)
+            table[model] = price
     return table
+
+
+def _price(entry: object) -> Price | None:
+    """A configured price, if it gives `input` and `output` as numbers."""
+    if not isinstance(entry, Mapping):
+        return None
+    given_input, given_output = entry.get("input"), entry.get("output")
+    if isinstance(given_input, bool) or isinstance(given_output, bool):
+        return None
+    if isinstance(given_input, int | float) and isinstance(given_output, int | float):
+        return Price(float(given_input), float(given_output))
+    return None
 
 
 def price_of(model: str, table: Mapping[str, Price] | None = None) -> Price | None:
