@@ -242,10 +242,13 @@ class _DeadlineStream(httpcore.NetworkStream):
     ) -> httpcore.NetworkStream:
         # The certificate is checked against server_hostname: the URL's host, not the
         # address the connection was pinned to.
-        limit = self._deadline.clamp(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(
-            self._stream.start_tls(ssl_context, server_hostname, limit), self._deadline
-        )
+        try:
+            limit = self._deadline.clamp(timeout, httpcore.ConnectTimeout)
+            secure = self._stream.start_tls(ssl_context, server_hostname, limit)
+        except Exception:
+            self._stream.close()  # as httpcore's own streams do: no socket left open
+            raise
+        return _DeadlineStream(secure, self._deadline)
 
     def get_extra_info(self, info: str) -> typing.Any:
         return self._stream.get_extra_info(info)

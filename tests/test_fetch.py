@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import http.server
 import threading
 import time
@@ -24,6 +25,16 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if self.path == "/slow.html":
             time.sleep(2)
             return self._send(200, "text/html", b"<html><body>late</body></html>")
+        if self.path == "/drip.html":  # a few bytes a second, each read well within a timeout
+            return self._drip(b"<html><body>" + b"word " * 16 + b"</body></html>")
+        if self.path == "/gzip.html":
+            return self._send(
+                200, "text/html", gzip.compress((SITE / "article.html").read_bytes()), "gzip"
+            )
+        if self.path == "/bomb.html":  # 10 MB of zeros in about 10 kB
+            return self._send(200, "text/html", gzip.compress(b"0" * 10_000_000), "gzip")
+        if self.path == "/corrupt.html":
+            return self._send(200, "text/html", b"\x1f\x8b not gzip at all", "gzip")
         if self.path == "/image.png":
             return self._send(200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
         if self.path == "/big.html":
@@ -43,12 +54,27 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             return None
         return super().do_GET()
 
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
+    def _send(self, status: int, content_type: str, body: bytes, encoding: str = "") -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
         self.end_headers()
         self.wfile.write(body)
+
+    def _drip(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for start in range(0, len(body), 2):
+                self.wfile.write(body[start : start + 2])
+                self.wfile.flush()
+                time.sleep(0.05)
+        except ConnectionError:
+            pass  # the client gave up, as it should
 
     def log_message(self, format: str, *args: object) -> None:
         pass  # keep test output clean
@@ -120,6 +146,29 @@ def test_fetch_refuses_a_body_over_the_size_limit(site):
 def test_fetch_gives_up_after_the_timeout(site):
     with pytest.raises(FetchError, match=r"timed out after 0\.3s"):
         fetch_article(f"{site}/slow.html", policy=FetchPolicy(timeout=0.3, allow_private=True))
+
+
+def test_a_server_dripping_bytes_is_cut_off_at_the_deadline(site):
+    # Each read gets bytes within 0.05 s: a timeout per read would never fire, and the page
+    # would take over 2 s to arrive. One deadline covers the whole fetch.
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out after 0\.5s"):
+        fetch_article(f"{site}/drip.html", policy=FetchPolicy(timeout=0.5, allow_private=True))
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_gzipped_page_is_read(site):
+    article = fetch_article(f"{site}/gzip.html", policy=LOCAL)
+    assert "Mirela Santos" in article.text
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [("/bomb.html", "larger than 5 MB"), ("/corrupt.html", "gzip body is corrupt")],
+)
+def test_a_gzip_bomb_or_a_corrupt_body_is_refused(site, path, message):
+    with pytest.raises(FetchError, match=message):
+        fetch_article(f"{site}{path}", policy=LOCAL)
 
 
 def test_fetch_reports_an_unreachable_host():
