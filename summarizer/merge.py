@@ -7,6 +7,7 @@ from collections.abc import Callable, Hashable
 from itertools import chain, zip_longest
 from typing import TypeVar
 
+from .identity import Identity, normalize_name, same_actor
 from .schema import Actor, ArticleSummary
 
 T = TypeVar("T")
@@ -17,35 +18,33 @@ def _label(text: str) -> str:
 
 
 def merge_summaries(parts: list[ArticleSummary]) -> ArticleSummary:
-    """One summary: actors deduplicated by name and alias, everything else concatenated."""
+    """One summary: the same actor in several parts listed once, everything else concatenated."""
     if len(parts) == 1:
         return parts[0]
     actors: list[Actor] = []
-    by_label: dict[str, Actor] = {}
+    identities: list[Identity] = []
     taken_ids: set[str] = set()
     renames: list[dict[str, str]] = []
     for part in parts:
         rename: dict[str, str] = {}
         for actor in part.actors:
-            labels = {_label(actor.name), *(_label(a) for a in actor.aliases)} - {""}
-            known = next((by_label[label] for label in labels if label in by_label), None)
-            if known is None:
+            identity = Identity.of(actor)
+            index = next((i for i, k in enumerate(identities) if same_actor(k, identity)), None)
+            if index is None:
                 known = actor.model_copy(deep=True)
                 known.id = _unique(actor.id, taken_ids)
                 actors.append(known)
+                identities.append(identity)
             else:
-                extra = [
-                    a
-                    for a in (actor.name, *actor.aliases)
-                    if _label(a) not in {_label(known.name), *map(_label, known.aliases)}
-                ]
-                known.aliases.extend(extra)
+                known = actors[index]
+                had = {normalize_name(name) for name in (known.name, *known.aliases)}
+                new = [n for n in (actor.name, *actor.aliases) if normalize_name(n) not in had]
+                known.aliases.extend(new)
                 known.role = known.role or actor.role
                 known.affiliation = known.affiliation or actor.affiliation
+                identities[index] = Identity.of(known)
             taken_ids.add(known.id)
             rename[actor.id] = known.id
-            for label in labels:
-                by_label.setdefault(label, known)
         renames.append(rename)
 
     def remapped(part_index: int, actor_id: str) -> str:

@@ -28,6 +28,8 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from .identity import Identity
+from .identity import resolve as resolve_reference
 from .sentences import split_sentences
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -104,6 +106,8 @@ EventCategory = Literal[
 ]
 EventStatus = Literal["occurred", "ongoing", "planned", "claimed"]
 MatchKind = Literal["exact", "normalized", "fuzzy", "none"]
+# Whether an item's cited sentences name its actors (or, without actors, its key words).
+Support = Literal["strong", "weak"]
 
 QUOTE_MAX_CHARS = 150
 
@@ -246,6 +250,13 @@ class Position(_Answer):
     grounded: SkipJsonSchema[bool | None] = Field(
         default=None, description="Whether any evidence quote was found in the article; by code."
     )
+    support: SkipJsonSchema[Support | None] = Field(
+        default=None,
+        description=(
+            "Staged strategy: `weak` when the cited sentences do not name the item's actors "
+            "(or, without actors, any of its key words); checked by code."
+        ),
+    )
 
 
 class Demand(_Answer):
@@ -262,6 +273,13 @@ class Demand(_Answer):
     evidence: EvidenceList
     grounded: SkipJsonSchema[bool | None] = Field(
         default=None, description="Whether any evidence quote was found in the article; by code."
+    )
+    support: SkipJsonSchema[Support | None] = Field(
+        default=None,
+        description=(
+            "Staged strategy: `weak` when the cited sentences do not name the item's actors "
+            "(or, without actors, any of its key words); checked by code."
+        ),
     )
 
 
@@ -308,6 +326,13 @@ class Event(_Answer):
     grounded: SkipJsonSchema[bool | None] = Field(
         default=None, description="Whether any evidence quote was found in the article; by code."
     )
+    support: SkipJsonSchema[Support | None] = Field(
+        default=None,
+        description=(
+            "Staged strategy: `weak` when the cited sentences do not name the item's actors "
+            "(or, without actors, any of its key words); checked by code."
+        ),
+    )
 
 
 # Set by the pipeline around a model call: checks that need the article (are the quotes in
@@ -319,14 +344,6 @@ answer_check: ContextVar[AnswerCheck | None] = ContextVar("answer_check", defaul
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-
-
-def _unambiguous(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Keys that map to one value only."""
-    values: dict[str, set[str]] = {}
-    for key, value in pairs:
-        values.setdefault(key, set()).add(value)
-    return {key: next(iter(found)) for key, found in values.items() if len(found) == 1}
 
 
 def _demands_field() -> Any:
@@ -406,19 +423,28 @@ class ArticleSummary(_Answer):
                 demand.of = resolve(demand.of)
 
     def _resolver(self) -> Callable[[str], str]:
-        """A function from an actor reference (name, alias, surname, id) to the actor's id."""
-        lookup = self._reference_lookup()
+        """A function from an actor reference (id, name, alias, surname) to the actor's id.
+
+        A reference that names exactly one actor by the rule of `identity` (`Trump` for
+        `Donald Trump`) is accepted rather than sent back to the model.
+        """
+        identities = [Identity.of(actor) for actor in self.actors]
 
         def resolve(reference: str) -> str:
-            resolved = lookup.get(reference) or lookup.get(_slug(reference))
-            if resolved is None:
-                # A small model names a participant it did not list ("Russian forces"):
-                # listing it beats failing the whole answer, and it is still checked
-                # against the article text like every actor.
-                self.actors.append(Actor(name=reference, type="other"))
-                self._assign_ids()
-                resolved = lookup[_slug(reference)] = self.actors[-1].id
-            return resolved
+            ids = {actor.id for actor in self.actors}
+            for candidate in (reference, _slug(reference)):
+                if candidate in ids:
+                    return candidate
+            index = resolve_reference(reference, identities)
+            if index is not None:
+                return self.actors[index].id
+            # A small model names a participant it did not list ("Russian forces"):
+            # listing it beats failing the whole answer, and it is still checked
+            # against the article text like every actor.
+            self.actors.append(Actor(name=reference, type="other"))
+            self._assign_ids()
+            identities.append(Identity.of(self.actors[-1]))
+            return self.actors[-1].id
 
         return resolve
 
@@ -434,25 +460,6 @@ class ArticleSummary(_Answer):
                 candidate, number = f"{base}_{number}", number + 1
             actor.id = candidate
             taken.add(candidate)
-
-    def _reference_lookup(self) -> dict[str, str]:
-        """Map ids, slugs of names and aliases, and people's surnames to actor ids.
-
-        A reference by alias or surname (`Trump` for `Donald Trump`) that names exactly one
-        actor is accepted rather than sent back to the model; a surname gives way to a name
-        or alias that is the same word.
-        """
-        by_label = _unambiguous(
-            (_slug(label), actor.id)
-            for actor in self.actors
-            for label in (actor.name, *actor.aliases)
-        )
-        by_surname = _unambiguous(
-            (_slug(actor.name.split()[-1]), actor.id)
-            for actor in self.actors
-            if actor.type == "person" and len(actor.name.split()) > 1
-        )
-        return by_surname | by_label | {actor.id: actor.id for actor in self.actors}
 
     def actor(self, actor_id: str) -> Actor:
         """Return the actor with this id."""
@@ -502,12 +509,20 @@ class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    cached_tokens: int = Field(
+        default=0, description="Of the prompt tokens, those the provider read from its cache."
+    )
+    reasoning_tokens: int = Field(
+        default=0, description="Of the completion tokens, those a reasoning model spent thinking."
+    )
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
             total_tokens=self.total_tokens + other.total_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
         )
 
 

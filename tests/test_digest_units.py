@@ -340,27 +340,6 @@ def test_a_rejected_message_is_a_permanent_send_error(results):
     assert error.value.permanent
 
 
-@pytest.mark.parametrize(
-    ("left", "right", "same"),
-    [
-        (("Mayor Elena Marsh", "state"), ("Elena Marsh", "person"), True),  # type mislabelled
-        (
-            ("Harbor City Transit Workers Union", "organisation"),
-            ("Transit Workers Union", "state"),
-            True,
-        ),
-        (("Harbor City Transit Workers Union", "organisation"), ("Union", "organisation"), False),
-        (("Elena Marsh", "person"), ("Elena Marshall", "state"), False),
-    ],
-)
-def test_actors_are_the_same_across_stories_when_one_name_ends_the_other(left, right, same):
-    from summarizer.digest.build import _same_actor
-    from summarizer.schema import Actor
-
-    x, y = (Actor(name=name, type=kind) for name, kind in (left, right))
-    assert _same_actor(x, y) is same
-
-
 def test_the_email_shows_each_article_with_its_quotes_highlighted(results):
     html = build_email(
         build_digest(results), sender="d@example.org", recipients=["t@example.org"]

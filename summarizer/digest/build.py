@@ -1,8 +1,9 @@
 """A digest from summaries: stories about the same actors and events grouped together.
 
 Two stories belong together when they share a named person, or two actors of any kind, or
-one actor and a closely worded event. A lone shared country or organisation is not enough:
-"Russia" or "the city council" appears in too many unrelated stories.
+one actor and a closely worded event (whether two actors are one is `identity`'s rule). A
+lone shared country or organisation is not enough: "Russia" or "the city council" appears
+in too many unrelated stories.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from ..identity import Identity, same_actor
 from ..schema import Actor, SummaryResult
 
 _EVENT_SIMILARITY = 75  # rapidfuzz token_set_ratio, 0-100
-_NAME_SIMILARITY = 92
 
 
 @dataclass
@@ -122,10 +123,15 @@ def group_stories(stories: Sequence[Story]) -> list[StoryGroup]:
             index = parent[index]
         return index
 
+    # Outlets are left out: one that reports two stories does not make them one.
+    actors = [
+        [(actor, Identity.of(actor)) for actor in s.result.summary.actors if actor.type != "media"]
+        for s in stories
+    ]
     shared: dict[int, set[str]] = {}
     for i in range(len(stories)):
         for j in range(i + 1, len(stories)):
-            common = _related(stories[i], stories[j])
+            common = _related(stories[i], stories[j], actors[i], actors[j])
             if common:
                 shared.setdefault(i, set()).update(common)
                 shared.setdefault(j, set()).update(common)
@@ -144,14 +150,14 @@ def group_stories(stories: Sequence[Story]) -> list[StoryGroup]:
     return sorted(groups, key=lambda group: -len(group.stories))
 
 
-def _related(a: Story, b: Story) -> list[str]:
+def _related(
+    a: Story,
+    b: Story,
+    a_actors: list[tuple[Actor, Identity]],
+    b_actors: list[tuple[Actor, Identity]],
+) -> list[str]:
     """The names of the actors two stories share, if that makes them one story; else []."""
-    pairs = [
-        (x, y)
-        for x in a.result.summary.actors
-        for y in b.result.summary.actors
-        if x.type != "media" and _same_actor(x, y)
-    ]
+    pairs = [(x, y) for x, xi in a_actors for y, yi in b_actors if same_actor(xi, yi)]
     if not pairs:
         return []
     names = sorted({x.name for x, _ in pairs})
@@ -160,25 +166,6 @@ def _related(a: Story, b: Story) -> list[str]:
     if _similar_events(a, b):
         return names
     return []
-
-
-def _labels(actor: Actor) -> set[str]:
-    return {_normal(label) for label in (actor.name, *actor.aliases)} - {""}
-
-
-def _same_actor(x: Actor, y: Actor) -> bool:
-    if _labels(x) & _labels(y):
-        return True
-    a, b = sorted((_normal(x.name), _normal(y.name)), key=len)
-    if " " in a and b.endswith(" " + a):
-        # "Elena Marsh" and "Mayor Elena Marsh", "Transit Workers Union" and "Harbor City
-        # Transit Workers Union"; types are not compared, a small model mislabels them.
-        return True
-    if x.type != y.type:
-        return False
-    from rapidfuzz import fuzz
-
-    return fuzz.ratio(a, b) >= _NAME_SIMILARITY  # spelling variants
 
 
 def _similar_events(a: Story, b: Story) -> bool:

@@ -15,47 +15,12 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz
 
+from ..identity import SAME_ACTOR, Identity, same_actor, similarity
 from ..schema import ArticleSummary, Demand, Event, Evidence
-from .gold import GoldArticle, GoldDemand, GoldEvent
+from .gold import GoldActor, GoldArticle, GoldDemand, GoldEvent
 
-NAME_THRESHOLD = 85.0
 DESCRIPTION_THRESHOLD = 70.0
 CATEGORIES = ("actors", "events", "demands")
-# Words too common to identify an actor on their own ("Russian forces" is not "forces").
-_GENERIC = frozenset(
-    {
-        "the",
-        "of",
-        "and",
-        "a",
-        "an",
-        "forces",
-        "force",
-        "government",
-        "president",
-        "minister",
-        "ministry",
-        "council",
-        "union",
-        "group",
-        "people",
-        "party",
-        "officials",
-        "official",
-        "police",
-        "army",
-        "military",
-        "state",
-        "states",
-        "city",
-        "province",
-        "region",
-        "court",
-        "spokesperson",
-        "leader",
-        "troops",
-    }
-)
 _STOPWORDS = frozenset(
     {"the", "a", "an", "of", "in", "on", "to", "and", "for", "with", "by", "at", "from"}
 )
@@ -147,37 +112,6 @@ class ArticleScore:
     error: str | None = None
 
 
-def normalize_name(name: str) -> str:
-    """Lower case, no punctuation, no leading article: `The Kremlin` -> `kremlin`."""
-    text = _PUNCTUATION.sub(" ", name.replace("’", "'").replace("'s ", " ").lower())
-    words = text.split()
-    if words[:1] == ["the"]:
-        words = words[1:]
-    return " ".join(words)
-
-
-def name_similarity(a: str, b: str) -> float:
-    """0-100: edit similarity, or 95 when one name's words are a distinctive part of the other's.
-
-    `Putin` matches `Vladimir Putin`; `forces` does not match `Russian forces`.
-    """
-    left, right = normalize_name(a), normalize_name(b)
-    if not left or not right:
-        return 0.0
-    if left == right:
-        return 100.0
-    score = fuzz.ratio(left, right)
-    small, large = sorted((set(left.split()), set(right.split())), key=len)
-    if small <= large and any(len(w) >= 3 and w not in _GENERIC for w in small):
-        score = max(score, 95.0)
-    return float(score)
-
-
-def best_name_similarity(names: Sequence[str], others: Sequence[str]) -> float:
-    """The best similarity between any name of one actor and any of another."""
-    return max((name_similarity(a, b) for a in names for b in others), default=0.0)
-
-
 def _stem(word: str) -> str:
     word = word.lower()
     for suffix in _SUFFIXES:
@@ -242,27 +176,22 @@ class _Scorer:
     def __init__(self, summary: ArticleSummary, gold: GoldArticle) -> None:
         self.summary = summary
         self.gold = gold
-        self.names = {a.id: [a.name, *a.aliases] for a in summary.actors}
+        self.identities = {a.id: Identity.of(a) for a in summary.actors}
 
     def actors(self) -> Counts:
-        def score(predicted: list[str], gold_names: list[str]) -> float | None:
-            value = best_name_similarity(predicted, gold_names)
-            return value if value >= NAME_THRESHOLD else None
+        def score(predicted: Identity, gold: GoldActor) -> float | None:
+            value = similarity(predicted, Identity.named(gold.names))
+            return value if value >= SAME_ACTOR else None
 
-        return match(
-            list(self.names.values()),
-            self.gold.actors,
-            lambda p, g: score(p, g.names),
-            lambda g: g.optional,
-        )
+        return match(list(self.identities.values()), self.gold.actors, score, lambda g: g.optional)
 
     def _refers(self, actor_ids: Sequence[str | None], gold_names: Sequence[str]) -> int:
         """How many of the gold actors some predicted actor refers to."""
         found = 0
         for gold_name in gold_names:
-            names = self.gold.lookup(gold_name)
+            gold = Identity.named(self.gold.lookup(gold_name))
             if any(
-                best_name_similarity(self.names.get(i, [i]), names) >= NAME_THRESHOLD
+                same_actor(self.identities.get(i) or Identity.named([i]), gold)
                 for i in actor_ids
                 if i is not None
             ):

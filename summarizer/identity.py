@@ -1,0 +1,183 @@
+"""Whether two actors are the same: one rule for references, merges, the digest and scoring.
+
+Two names are the same actor when, after normalising (case, punctuation, a possessive, a
+leading "the"):
+
+- they are equal (`The Kremlin`, `Kremlin`);
+- the words of one are all in the other, they include its head word (the last word, or the
+  last before "of", "in", "for", "at") and one distinctive word (not a generic word such as
+  "forces" or "council"): `Putin` and `Vladimir Putin`, `Elena Marsh` and `Mayor Elena
+  Marsh`, `Competition Authority` and `Competition Authority of Halvard`, but not `Trump` and
+  `Trump administration`, `United Nations` and `United Nations Security Council`, nor
+  `forces` and `Russian forces`;
+- or they are spelling variants (`Zelensky`, `Zelenskyy`), unless the two actors are known
+  to be of different types ("other" and an unknown type are compatible with any).
+
+The types are not compared for the first two: a small model mislabels them. Two actors are
+the same when any name of one is the same as any of the other's: its name, its aliases, and
+a person's role followed by the name ("Mayor Elena Marsh").
+
+Kept for the archive of issue 20: an actor's stable id, a user's alias table and a Wikidata
+id would come before these rules (two actors with the same id are the same, whatever their
+names), and an alias table entry is one more name in `Identity.names`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rapidfuzz import fuzz
+
+if TYPE_CHECKING:
+    from .schema import Actor
+
+# Names at least this similar (0-100) are the same actor: rapidfuzz's ratio for spelling
+# variants, fixed scores for an equal name and a contained one.
+SAME_ACTOR = 90.0
+_EQUAL = 100.0
+_CONTAINED = 95.0
+# Words too common to identify an actor on their own ("Russian forces" is not "forces").
+GENERIC_WORDS = frozenset(
+    {
+        "the",
+        "of",
+        "and",
+        "a",
+        "an",
+        "forces",
+        "force",
+        "government",
+        "president",
+        "minister",
+        "ministry",
+        "council",
+        "union",
+        "group",
+        "people",
+        "party",
+        "officials",
+        "official",
+        "police",
+        "army",
+        "military",
+        "state",
+        "states",
+        "city",
+        "province",
+        "region",
+        "court",
+        "spokesperson",
+        "leader",
+        "troops",
+    }
+)
+# Words after which a name's head has been said: "Ministry of Defence", "Farmers in Alden".
+_AFTER_HEAD = frozenset({"of", "in", "for", "at"})
+_UNKNOWN_TYPES = frozenset({None, "other"})
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def normalize_name(name: str) -> str:
+    """Lower case, no punctuation or possessive, no leading "the": `The Kremlin's` -> `kremlin`."""
+    text = name.casefold().replace("’", "'")
+    text = _PUNCTUATION.sub(" ", re.sub(r"'s\b", "", text))
+    words = text.split()
+    if words[:1] == ["the"]:
+        words = words[1:]
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What an actor is known by: its names (the first is its name) and its type, if known."""
+
+    names: tuple[str, ...]
+    type: str | None = None
+    _normalized: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        normalized = (normalize_name(name) for name in self.names)
+        object.__setattr__(self, "_normalized", tuple(dict.fromkeys(n for n in normalized if n)))
+
+    @classmethod
+    def of(cls, actor: Actor) -> Identity:
+        """An actor of a summary: its name, aliases and, for a person, the titled name.
+
+        News style puts a person's title before the name ("Russian President Vladimir
+        Putin"), so "President Putin" is the same person, contained in the titled name.
+        """
+        titled = (f"{actor.role} {actor.name}",) if actor.role and actor.type == "person" else ()
+        return cls((actor.name, *actor.aliases, *titled), actor.type)
+
+    @classmethod
+    def named(cls, names: Iterable[str]) -> Identity:
+        """The identity of names alone (a gold annotation, a reference), of unknown type."""
+        return cls(tuple(names))
+
+
+def name_similarity(a: str, b: str, *, fuzzy: bool = True) -> float:
+    """0-100: equal, contained (see the module's rules), else edit similarity if `fuzzy`."""
+    return _similarity(normalize_name(a), normalize_name(b), fuzzy=fuzzy)
+
+
+def similarity(x: Identity, y: Identity) -> float:
+    """The best similarity between any name of one actor and any of the other's."""
+    fuzzy = x.type in _UNKNOWN_TYPES or y.type in _UNKNOWN_TYPES or x.type == y.type
+    return max(
+        (_similarity(a, b, fuzzy=fuzzy) for a in x._normalized for b in y._normalized),
+        default=0.0,
+    )
+
+
+def same_actor(x: Identity, y: Identity) -> bool:
+    """Whether two actors are one: any of their names is the same (see the module's rules)."""
+    return similarity(x, y) >= SAME_ACTOR
+
+
+def resolve(reference: str, actors: Sequence[Identity]) -> int | None:
+    """The index of the one actor a reference names, or None when none or several do.
+
+    A name or alias equal to the reference wins over a contained name or a spelling
+    variant: `Trump` is the actor whose alias is `Trump`, not the other with that surname.
+    """
+    key = normalize_name(reference)
+    if not key:
+        return None
+    for level in (_EQUAL, SAME_ACTOR):
+        found = {
+            index
+            for index, actor in enumerate(actors)
+            if any(_similarity(key, name, fuzzy=True) >= level for name in actor._normalized)
+        }
+        if found:
+            return found.pop() if len(found) == 1 else None
+    return None
+
+
+def _similarity(a: str, b: str, *, fuzzy: bool) -> float:
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return _EQUAL
+    if _contained(a, b):
+        return _CONTAINED
+    return float(fuzz.ratio(a, b)) if fuzzy else 0.0
+
+
+def _contained(a: str, b: str) -> bool:
+    small, large = sorted((a.split(), b.split()), key=len)
+    return (
+        set(small) <= set(large)
+        and _head(large) in small
+        and any(len(word) >= 3 and word not in GENERIC_WORDS for word in small)
+    )
+
+
+def _head(words: list[str]) -> str:
+    for index, word in enumerate(words[1:], 1):
+        if word in _AFTER_HEAD:
+            return words[index - 1]
+    return words[-1]
