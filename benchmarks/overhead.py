@@ -64,14 +64,7 @@ class ScriptedFakeBackend:
 
 
 def scripted_summarizer() -> Summarizer:
-    from summarizer.cache import ResponseCache
-    from summarizer.llm import ModelClient
-
-    summarizer = Summarizer(cache="off")
-    summarizer._client = ModelClient(
-        summarizer.settings, ScriptedFakeBackend(), ResponseCache("off", Path("/nonexistent"))
-    )
-    return summarizer
+    return Summarizer(cache="off", backend=ScriptedFakeBackend())
 
 
 def main() -> None:

@@ -34,7 +34,7 @@ from .schema import (
 from .split import split_text
 
 if TYPE_CHECKING:
-    from .llm import CallLog, ModelClient
+    from .llm import Backend, CallLog, ModelClient
 
 log = logging.getLogger("summarizer")
 Outcome = SummaryResult | SummarizerError
@@ -81,8 +81,27 @@ def user_prompt(article: Article, text: str, part: int = 0, parts: int = 1) -> s
 class Summarizer:
     """Summarises articles with one backend, cache and settings, reused across calls."""
 
-    def __init__(self, settings: Settings | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        backend: Backend | None = None,
+        **options: Any,
+    ) -> None:
+        """Summarise with these settings (or `options`), and this backend if given.
+
+        Args:
+            settings: The settings; without them, they are loaded with `options`.
+            backend: What answers the model requests, in place of the one the settings
+                name: an object with `complete`, `acomplete` and `count_tokens` (see
+                `summarizer.llm.Backend`), such as a scripted fake in tests. Its answers
+                still go through the response cache, the re-asks and the retries.
+            **options: Any Settings field (model, cache, max_reasks, ...), overriding the
+                environment and the config file; ignored when `settings` is given.
+
+        """
         self.settings = settings or load_settings(**options)
+        self._backend = backend
         self._client: ModelClient | None = None
 
     @property
@@ -92,7 +111,7 @@ class Summarizer:
             from .cache import ResponseCache
             from .llm import ModelClient, build_backend
 
-            backend = build_backend(self.settings)
+            backend = self._backend or build_backend(self.settings)
             cache = ResponseCache(self.settings.cache, self.settings.cache_dir)
             self._client = ModelClient(self.settings, backend, cache)
         return self._client

@@ -10,9 +10,7 @@ from click.testing import CliRunner
 from rapidfuzz import fuzz
 
 from summarizer import Article, ArticleSummary, Settings, Summarizer
-from summarizer.cache import ResponseCache
 from summarizer.grounding import FUZZY_THRESHOLD, SourceText, _normalize, ground
-from summarizer.llm import ModelClient
 from summarizer.sentences import split_sentences
 
 from .fakes import FAKE_VALID_ANSWER, ScriptedBackend, fake_completion
@@ -207,11 +205,7 @@ ARTICLE = Article(text=TEXT)
 
 
 def summarizer_with(backend: ScriptedBackend, tmp_path, **settings) -> Summarizer:
-    summarizer = Summarizer(Settings(cache="auto", cache_dir=tmp_path, **settings))
-    summarizer._client = ModelClient(
-        summarizer.settings, backend, ResponseCache(summarizer.settings.cache, tmp_path)
-    )
-    return summarizer
+    return Summarizer(Settings(cache="auto", cache_dir=tmp_path, **settings), backend=backend)
 
 
 def fake_invented_completion() -> dict:

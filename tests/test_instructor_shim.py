@@ -12,8 +12,7 @@ from instructor.v2.validation import async_validators
 from pydantic import BaseModel
 
 from summarizer import Article, Settings, Summarizer
-from summarizer.cache import ResponseCache
-from summarizer.llm import ModelClient, instructor_shim
+from summarizer.llm import instructor_shim
 
 from .fakes import FAKE_VALID_COMPLETION, ScriptedBackend
 
@@ -35,9 +34,7 @@ def shim(monkeypatch: pytest.MonkeyPatch):
 
 
 def scripted_summarizer(backend: ScriptedBackend, tmp_path) -> Summarizer:
-    summarizer = Summarizer(Settings(cache="off", cache_dir=tmp_path))
-    summarizer._client = ModelClient(summarizer.settings, backend, ResponseCache("off", tmp_path))
-    return summarizer
+    return Summarizer(Settings(cache="off", cache_dir=tmp_path), backend=backend)
 
 
 def test_the_shim_was_tested_on_the_installed_instructor():

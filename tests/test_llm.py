@@ -7,9 +7,7 @@ import logging
 import pytest
 
 from summarizer import Article, Settings, SummarizationFailed, Summarizer
-from summarizer.cache import ResponseCache
 from summarizer.errors import TransportError
-from summarizer.llm import ModelClient
 
 from .fakes import FAKE_VALID_COMPLETION, ScriptedBackend, fake_completion, rate_limited
 
@@ -27,11 +25,7 @@ def summarizer_with(backend: ScriptedBackend, tmp_path, **settings) -> Summarize
         "retry_max_wait": 0.02,
         **settings,
     }
-    summarizer = Summarizer(Settings(**options))
-    summarizer._client = ModelClient(
-        summarizer.settings, backend, ResponseCache(summarizer.settings.cache, tmp_path)
-    )
-    return summarizer
+    return Summarizer(Settings(**options), backend=backend)
 
 
 def test_rate_limit_then_success_retries_with_tenacity(tmp_path):

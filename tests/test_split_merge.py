@@ -122,18 +122,14 @@ def test_a_long_article_is_split_summarised_per_part_and_merged(tmp_path):
     import json
 
     from summarizer import Settings
-    from summarizer.cache import ResponseCache
-    from summarizer.llm import ModelClient
 
     quote = "he plans to meet with Russian President Vladimir Putin on Tuesday"
     text = "\n".join([f"Paragraph {i}: Trump said {quote}." for i in range(60)])
     answer = json.dumps(FAKE_VALID_ANSWER)
     backend = ScriptedBackend(*[fake_completion(answer)] * 20)
     backend.context_window = 2600  # scripted fake: small enough to force several parts
-    settings = Settings(cache="off", max_output_tokens=300)
-    summarizer = Summarizer(settings)
-    summarizer._client = ModelClient(settings, backend, ResponseCache("off", tmp_path))
-    result = summarizer.summarize(Article(text=text))
+    settings = Settings(cache="off", cache_dir=tmp_path, max_output_tokens=300)
+    result = Summarizer(settings, backend=backend).summarize(Article(text=text))
     parts = len(backend.requests)
     assert parts > 1 and result.provenance.parts == parts
     seen = "\n".join(r["messages"][1]["content"] for r in backend.requests)
