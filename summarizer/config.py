@@ -120,6 +120,14 @@ class Settings(BaseSettings):
             "addresses (an intranet). URLs typed on the command line may always be local."
         ),
     )
+    strategy: Literal["one-call", "staged"] = Field(
+        default="one-call",
+        description=(
+            "How the model is asked: `one-call` (one answer holding the whole summary) or "
+            "`staged` (actors and speakers found by code, then small questions citing "
+            "numbered sentences; docs/staged.md)."
+        ),
+    )
     demands_follow_up: bool = Field(
         default=False,
         description=(

@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from summarizer import Article, SummaryResult
@@ -19,6 +20,7 @@ from summarizer import Article, SummaryResult
 from .conftest import ROOT
 from .fault_server import UNAVAILABLE, fault_summarizer, ok, scripted_fault_server
 
+HOLD_SECONDS = 20.0
 QUOTED = "Trump said he plans to meet with Russian President Vladimir Putin on Tuesday."
 
 
@@ -30,16 +32,30 @@ def articles(count: int) -> list[Article]:
 def test_sixteen_at_once_against_the_endpoint_in_order_with_retries(tmp_path):
     batch = articles(48)
     faults = [UNAVAILABLE] * 4  # fewer than the attempts, so no article can run out
-    with scripted_fault_server(*faults, *[ok(delay=0.2)] * 48) as server:
+    # Every answer is held until the server has sixteen requests open (or HOLD_SECONDS
+    # pass), then all are let go: the test sees the most the client opens, not a race.
+    with scripted_fault_server(*faults, *[ok(delay=HOLD_SECONDS)] * 48) as server:
         summarizer = fault_summarizer(
-            server.base_url, tmp_path, concurrency=16, transport_attempts=5
+            server.base_url,
+            tmp_path,
+            concurrency=16,
+            transport_attempts=5,
+            timeout=HOLD_SECONDS + 10,
         )
         done: list[int] = []
-        outcomes = asyncio.run(
-            summarizer.asummarize_many(batch, on_done=lambda i, _: done.append(i))
-        )
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            running = pool.submit(
+                asyncio.run, summarizer.asummarize_many(batch, on_done=lambda i, _: done.append(i))
+            )
+            deadline = time.monotonic() + HOLD_SECONDS
+            while server.in_flight < 16 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            held = server.in_flight
+            server.released.set()
+            outcomes = running.result()
+        assert held == 16  # sixteen in flight at once
+        assert server.max_in_flight == 16  # and never more
         assert server.count == 48 + 4  # every article once, plus one retry per fault
-        assert 2 <= server.max_in_flight <= 16, server.max_in_flight
     assert all(isinstance(o, SummaryResult) for o in outcomes), outcomes
     texts = [o.article.text for o in outcomes if isinstance(o, SummaryResult)]
     assert texts == [a.text for a in batch]  # one outcome per article, in input order
