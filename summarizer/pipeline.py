@@ -121,6 +121,12 @@ class Summarizer:
         from .llm import CallLog
 
         article = as_article(text_or_article)
+        if self.settings.strategy == "staged":
+            from . import staged
+
+            staged_result = staged.summarize(self, article)
+            if staged_result is not None:
+                return staged_result
         started = time.perf_counter()
         call_log = CallLog()
         token = answer_check.set(self._quote_check(article, call_log))
@@ -138,6 +144,12 @@ class Summarizer:
         from .llm import CallLog
 
         article = as_article(text_or_article)
+        if self.settings.strategy == "staged":
+            from . import staged
+
+            staged_result = await asyncio.to_thread(staged.summarize, self, article)
+            if staged_result is not None:
+                return staged_result
         started = time.perf_counter()
         call_log = CallLog()
         messages_per_part = await asyncio.to_thread(self._messages, article)

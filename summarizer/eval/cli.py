@@ -62,6 +62,7 @@ def eval_command(
     of evidence quotes found in the articles, and tokens and seconds per article. With
     --baseline, also what changed since an earlier run (see `summarizer eval-compare`).
     """
+    from .. import staged
     from ..errors import InputError
     from ..pipeline import Summarizer, prompt_hash
     from .gold import load_gold
@@ -83,7 +84,9 @@ def eval_command(
         scores,
         gold=str(gold),
         model=summarizer.client.backend.model,
-        prompt_hash=prompt_hash(),
+        prompt_hash=staged.prompt_hash()
+        if summarizer.settings.strategy == "staged"
+        else prompt_hash(),
         settings={name: getattr(summarizer.settings, name) for name in ANSWER_SETTINGS},
     )
     if baseline is not None:

@@ -16,6 +16,7 @@ ANSWER_SETTINGS = (
     "max_reasks",
     "grounding_reasks",
     "demands_follow_up",
+    "strategy",
 )
 
 

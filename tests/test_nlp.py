@@ -1,0 +1,71 @@
+"""Entities and speakers found by code (spaCy), on the seed article and small texts."""
+
+from summarizer.nlp import analyse
+from summarizer.sentences import split_sentences
+
+
+def analysed(text: str):
+    sentences = split_sentences(text)
+    return sentences, analyse(text, sentences)
+
+
+def test_seed_people_come_with_the_titles_the_text_gives(seed_article):
+    _, analysis = analysed(seed_article.text)
+    peskov = analysis.candidate("Dmitry Peskov")
+    grushko = analysis.candidate("Alexander Grushko")
+    assert peskov is not None and peskov.type == "person"
+    assert peskov.title == "Kremlin spokesperson" and peskov.affiliation == "Kremlin"
+    assert grushko is not None and grushko.title == "Deputy Russian Foreign Minister"
+    # spaCy labels a later "Grushko" an organisation; it is still the same person.
+    assert "Grushko" in grushko.aliases
+    putin = analysis.candidate("Vladimir Putin")
+    assert putin is not None and putin.aliases == ["Putin"] and putin.title == "Russian President"
+
+
+def test_places_named_only_as_where_things_happen_are_not_candidates(seed_article):
+    _, analysis = analysed(seed_article.text)
+    names = {candidate.name for candidate in analysis.candidates}
+    assert not names & {"Brussels", "Saudi Arabia", "Washington"}, names
+    assert {"Russia", "Ukraine", "Kaja Kallas", "Volodymyr Zelenskyy"} <= names
+
+
+def test_seed_speakers_and_their_sentences(seed_article):
+    sentences, analysis = analysed(seed_article.text)
+    said = {(a.speaker, a.sentence) for a in analysis.attributions}
+
+    def number(words: str) -> int:
+        return next(i for i, s in enumerate(sentences, 1) if words in s.text)
+
+    assert ("Dmitry Peskov", number("Peskov confirmed")) in said
+    assert ("Alexander Grushko", number("Grushko also stated")) in said
+    # "…,” according to him.": the pronoun is the last speaker, Grushko.
+    assert ("Alexander Grushko", number("according to him")) in said
+    # "“We are ready …,” he claimed.": Zelenskyy, who spoke in the sentence before.
+    assert ("Volodymyr Zelenskyy", number("he claimed")) in said
+    # "Trump wrote": a mention spaCy did not label is still Trump's.
+    assert ("Donald Trump", number("Trump wrote")) in said
+
+
+def test_the_speaker_is_who_says_it_not_the_outlet_or_the_main_clause(seed_article):
+    sentences, analysis = analysed(seed_article.text)
+    kallas = next(i for i, s in enumerate(sentences, 1) if "Kaja Kallas stated" in s.text)
+    in_kallas = {a.speaker for a in analysis.attributions if a.sentence == kallas}
+    assert in_kallas == {"Kaja Kallas"}  # not Reuters ("According to Reuters, Kallas stated")
+    # "Russia would oppose … despite Britain and France saying": Russia says nothing here.
+    assert not [a for a in analysis.attributions if a.speaker == "Russia"]
+
+
+def test_a_spokesperson_speaks_for_the_person_named():
+    text = (
+        "The mayor of Alden, Rosa Imari, opened the bridge on Friday.\n"
+        "A spokesperson for Governor Piet Lorne said the state would pay for repairs."
+    )
+    _, analysis = analysed(text)
+    assert [(a.speaker, a.sentence) for a in analysis.attributions] == [("Piet Lorne", 2)]
+    lorne = analysis.candidate("Piet Lorne")
+    assert lorne is not None and lorne.title == "Governor"
+
+
+def test_text_without_names_has_no_candidates():
+    _, analysis = analysed("It rained all day, and the river rose by a metre.")
+    assert analysis.candidates == [] and analysis.attributions == []

@@ -1,0 +1,104 @@
+"""The staged strategy: answer schemas, the support check, and the seed article replayed.
+
+The seed's answers are real responses of the embedded model, recorded in fixtures/ (record
+them with SUMMARIZER_FIXTURES=record, see README "Recording fixtures").
+"""
+
+from summarizer import Article, Summarizer, SummaryResult, staged
+from summarizer.llm import CallLog
+from summarizer.schema import Demand, Event
+
+_results: dict[str, SummaryResult] = {}
+
+
+def staged_run(article: Article) -> staged.StagedRun:
+    return staged.StagedRun(Summarizer(strategy="staged"), article, CallLog())
+
+
+def number(run: staged.StagedRun, words: str) -> int:
+    return next(i for i, s in enumerate(run.sentences, 1) if words in s.text)
+
+
+def test_the_answer_schema_enumerates_candidates_and_sentence_numbers(seed_article):
+    run = staged_run(seed_article)
+    schema = run.models.events.model_json_schema()
+    event = schema["$defs"]["StagedEvent"]["properties"]
+    assert "Dmitry Peskov" in event["actors"]["items"]["enum"]
+    sentences = event["sentences"]
+    assert (sentences["minItems"], sentences["maxItems"]) == (1, 2)
+    assert sentences["items"]["enum"] == list(range(1, len(run.sentences) + 1))
+    assert sentences["items"]["maximum"] == len(run.sentences)
+    assert schema["properties"]["events"]["maxItems"] == staged.MAX_EVENTS
+
+
+def test_each_speaker_gets_its_own_property_and_its_own_sentences(seed_article):
+    run = staged_run(seed_article)
+    assert run.models.stances is not None
+    properties = run.models.stances.model_json_schema()["properties"]
+    assert list(properties) == list(run.speakers)
+    assert run.speakers["Dmitry Peskov"] == [number(run, "Peskov confirmed")]
+    assert "Alexander Grushko" in run.speakers
+
+
+def test_a_citation_that_does_not_name_the_actors_is_weak(seed_article):
+    # The one-call strategy once passed "Putin accused Russia of prolonging the conflict" as
+    # grounded by fuzzy match with "Zelenskyy … accused Putin of prolonging the conflict".
+    run = staged_run(seed_article)
+    zelenskyy = run._evidence([number(run, "accused Putin of prolonging")])
+    inverted = Event(
+        what="Putin accused Russia of prolonging the conflict",
+        category="accuse",
+        status="occurred",
+        participants=["Vladimir Putin", "Russia"],
+        evidence=zelenskyy,
+    )
+    assert run.support(inverted) == "weak"
+    right = inverted.model_copy(
+        update={"participants": ["Volodymyr Zelenskyy", "Vladimir Putin"]}
+    )
+    assert run.support(right) == "strong"
+    # A surname is enough to name a person: "Trump will try to persuade Putin".
+    demand = Demand(
+        by="Donald Trump",
+        of="Vladimir Putin",
+        what="support a 30-day ceasefire",
+        evidence=run._evidence([number(run, "persuade Putin")]),
+    )
+    assert run.support(demand) == "strong"
+
+
+def test_an_item_without_actors_needs_a_key_word_of_its_own(seed_article):
+    run = staged_run(seed_article)
+    fighting = Event(
+        what="fierce fighting in Kursk",
+        category="fight",
+        status="ongoing",
+        evidence=run._evidence([1]),
+    )
+    assert run.support(fighting) == "strong"
+    elsewhere = fighting.model_copy(update={"evidence": run._evidence([number(run, "Peskov")])})
+    assert run.support(elsewhere) == "weak"
+
+
+def test_quotes_are_the_cited_sentences_with_exact_offsets(seed_article):
+    run = staged_run(seed_article)
+    for evidence in run._evidence([3, 10, 10]):
+        assert seed_article.text[evidence.start : evidence.end] == evidence.quote
+        assert evidence.match == "exact"
+    assert len(run._evidence([3, 10, 10])) == 2
+
+
+def test_an_article_that_names_no_actor_is_left_to_the_one_call_strategy():
+    summarizer = Summarizer(strategy="staged")
+    assert staged.summarize(summarizer, Article(text="It rained all day in the hills.")) is None
+
+
+def test_the_staged_prompt_has_its_own_hash_and_leaves_the_one_call_hash_alone():
+    from summarizer.pipeline import prompt_hash
+    from summarizer.prompts import template_dir
+
+    assert len(staged.prompt_hash()) == 16 and staged.prompt_hash() != prompt_hash()
+    # The one-call prompt hash covers prompts/*.j2: the staged templates are a folder below.
+    assert (template_dir() / "staged" / "system.j2").is_file()
+    assert not list(template_dir().glob("staged*"))[1:]
+    assert [p.name for p in template_dir().glob("*.j2") if "staged" in p.read_text()] == []
