@@ -39,7 +39,7 @@ _DatesAsText.yaml_implicit_resolvers = {
 
 # What YAML construction raises besides YAMLError: explicit tags (`!!int x`, `!!timestamp
 # 2025-13-45`) and deep nesting fail in Python's own constructors.
-_YAML_FAILURES = (yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError)
+_YAML_FAILURES = (yaml.YAMLError, ValueError, TypeError, OverflowError)
 
 
 def front_matter_fields(text: str, origin: str) -> dict[str, Any] | None:
@@ -60,6 +60,10 @@ def front_matter_fields(text: str, origin: str) -> dict[str, Any] | None:
         return None
     try:
         metadata = yaml.load(block, Loader=_DatesAsText)
+    except RecursionError:
+        raise InputError(
+            f"{origin}: the front matter is not valid YAML (nested too deeply)"
+        ) from None
     except _YAML_FAILURES as error:
         problem = (str(error).splitlines() or [type(error).__name__])[0]
         raise InputError(f"{origin}: the front matter is not valid YAML ({problem})") from None

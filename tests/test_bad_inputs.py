@@ -175,6 +175,123 @@ def test_url_to_a_page_over_5_mb_is_refused(tmp_path):
     assert_clear_failure(run, "/huge.html", "larger than 5 MB")
 
 
+# --- malformed values: front matter, settings, digest config, URLs -------------------------
+
+# Each front matter holding a value of the wrong kind, and what the error line says.
+BAD_FRONT_MATTER: dict[str, tuple[str, tuple[str, ...]]] = {
+    "impossible-date": ("published: 2025-13-45", ("'published'", "2025-13-45", "not a date")),
+    "impossible-day": ("date: 2025-02-30", ("'date'", "day is out of range")),
+    "date-as-number": ("published: 2025", ("'published'", "a number is not a date")),
+    "date-as-list": ("published: [2025, 3, 17]", ("'published'", "a list is not a date")),
+    "date-as-mapping": ("published: {year: 2025}", ("'published'", "a mapping is not a date")),
+    "date-as-words": ("published: last Tuesday", ("last Tuesday is not a date (YYYY-MM-DD)",)),
+    "tagged-impossible-date": ("published: !!timestamp 2025-13-45", ("not valid YAML", "month")),
+    "title-as-list": ("title: [Budget, vote]", ("'title' must be text, not a list",)),
+    "title-as-mapping": ("title: {en: Budget}", ("'title' must be text, not a mapping",)),
+    "site-as-boolean": ("site: yes", ("'site' must be text, not true or false",)),
+    "url-as-list": ("url: [https://a.example/x]", ("'url' must be text, not a list",)),
+    "integer-tag": ("title: !!int twelve", ("not valid YAML", "twelve")),
+    "python-tag": ("title: !!python/object/apply:os.system [echo hi]", ("not valid YAML",)),
+    "deep-nesting": ("title: " + "[" * 3000 + "]" * 3000, ("not valid YAML", "too deeply")),
+}
+
+
+def with_front_matter(block: str) -> str:
+    return f"---\n{block}\n---\nThe council met on Tuesday and voted on the budget.\n"
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FRONT_MATTER))
+def test_front_matter_with_a_malformed_value_is_one_error_line(name, tmp_path):
+    block, fragments = BAD_FRONT_MATTER[name]
+    path = tmp_path / f"{name}.md"
+    path.write_text(with_front_matter(block), encoding="utf-8")
+    assert_clear_failure(summarize_to_file(tmp_path, path), f"{name}.md", *fragments)
+
+
+def test_front_matter_with_an_impossible_date_on_stdin_is_one_error_line(tmp_path):
+    out = tmp_path / "out"
+    stdin = with_front_matter("published: 2025-13-45").encode()
+    run = run_cli(["summarize", "-", "-o", str(out / "s.md")], out, stdin=stdin)
+    assert_clear_failure(run, "stdin: front matter 'published'", "2025-13-45")
+
+
+# Each settings file (config.toml) with a malformed value, and what the error line says.
+BAD_SETTINGS: dict[str, tuple[bytes, tuple[str, ...]]] = {
+    "toml-syntax": (b"model = [1\n", ("config.toml", "invalid TOML")),
+    "not-utf-8": (b"model = '\xff'\n", ("config.toml", "not valid UTF-8")),
+    "text-for-a-number": (b'concurrency = "many"\n', ("invalid setting concurrency",)),
+    "list-for-a-number": (b"fetch_timeout = [20]\n", ("invalid setting fetch_timeout",)),
+    "negative-timeout": (b"article_timeout = -1\n", ("article_timeout", "greater than 0")),
+    "text-for-a-switch": (b'allow_private_addresses = "maybe"\n', ("allow_private_addresses",)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_SETTINGS))
+def test_a_settings_file_with_a_malformed_value_is_one_error_line(name, tmp_path, monkeypatch):
+    data, fragments = BAD_SETTINGS[name]
+    config = tmp_path / "config.toml"
+    config.write_bytes(data)
+    monkeypatch.setenv("SUMMARIZER_CONFIG", str(config))
+    article = tmp_path / "article.txt"
+    article.write_text("The council met on Tuesday and voted on the budget.\n", encoding="utf-8")
+    assert_clear_failure(summarize_to_file(tmp_path, article), *fragments)
+
+
+def test_malformed_prices_are_ignored_with_a_warning(tmp_path, monkeypatch, caplog):
+    from summarizer.pricing import DEFAULT_PRICES, price_table
+
+    config = tmp_path / "config.toml"
+    monkeypatch.setenv("SUMMARIZER_CONFIG", str(config))
+    for data in (b"prices = 3\n", b'[prices.m]\ninput = "cheap"\noutput = 1\n', b"\xff"):
+        config.write_bytes(data)
+        assert price_table() == DEFAULT_PRICES
+    assert caplog.text.count("ignoring price") == 3
+
+
+# Each digest config with a malformed value, and what the error line says.
+BAD_DIGEST_CONFIGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "text-for-a-limit": ('[limits]\nmax_articles = "ten"', ("limits.max_articles", "integer")),
+    "zero-run-budget": ("[limits]\nrun_seconds = 0", ("limits.run_seconds", "greater than 0")),
+    "text-for-a-switch": ('allow_private_addresses = "yes please"', ("allow_private_addresses",)),
+    "fetch-limit-in-model": ("[model]\nfetch_timeout = 5", ("[limits] fetch_seconds",)),
+    "feed-without-url": ('[[sources]]\ntype = "feed"', ("sources.1.feed.url", "required")),
+    "number-for-a-folder": ('[[sources]]\ntype = "folder"\npath = 5', ("sources.1.folder.path",)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_DIGEST_CONFIGS))
+def test_a_digest_config_with_a_malformed_value_is_one_error_line(name, tmp_path):
+    extra, fragments = BAD_DIGEST_CONFIGS[name]
+    config = tmp_path / "digest.toml"
+    # Tables must follow the top-level keys: the malformed part goes first or last.
+    top, tables = (extra, "") if not extra.startswith("[") else ("", extra)
+    config.write_text(
+        f'{top}\n[[sources]]\ntype = "folder"\npath = "articles"\n{tables}\n'
+        '[email]\nfrom = "d@example.org"\nto = ["t@example.org"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    run = run_cli(["digest", "--config", str(config), "--dry-run", "-o", str(out)], out)
+    assert_clear_failure(run, "digest.toml", *fragments)
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("http://[::1/story", "invalid URL"),  # an unclosed IPv6 literal
+        ("http://example.org:99999/story", "invalid URL"),  # a port out of range
+        ("http:///story", "the URL has no host"),
+    ],
+)
+def test_a_malformed_url_is_one_error_line(url, fragment, tmp_path):
+    out = tmp_path / "out"
+    run = run_cli(["summarize", url, "-o", str(out / "s.md")], out)
+    assert_clear_failure(run, url, fragment)
+    listing = tmp_path / "reading.urls"
+    listing.write_text(f"{url}\n", encoding="utf-8")
+    assert_clear_failure(summarize_to_file(tmp_path, listing), url, fragment)
+
+
 # --- what the model is given for the hostile corpus inputs (no model call) -----------------
 
 
@@ -280,6 +397,8 @@ def _subprocess_inputs(tmp_path: Path) -> list[tuple[str, list[str], bytes | Non
     empty.write_bytes(b"")
     huge = tmp_path / "huge.txt"
     huge.write_bytes(b"word " * (MAX_ARTICLE_BYTES // 5 + 1))
+    impossible = tmp_path / "impossible-date.md"
+    impossible.write_text(with_front_matter("published: 2025-13-45"), encoding="utf-8")
     cases: list[tuple[str, list[str], bytes | None]] = [
         ("empty", [str(empty)], None),
         ("whitespace stdin", ["-"], b" \n \t\n"),
@@ -288,6 +407,9 @@ def _subprocess_inputs(tmp_path: Path) -> list[tuple[str, list[str], bytes | Non
         ("5 MB", [str(huge)], None),
         ("missing", [str(tmp_path / "missing.txt")], None),
         ("bad --published", [str(BAD / "non-english.txt"), "--published", "yesterday"], None),
+        ("impossible date", [str(impossible)], None),
+        ("unclosed IPv6 URL", ["http://[::1/story"], None),
+        ("port out of range", ["http://example.org:99999/"], None),
     ]
     if not RECORDING:  # replayed; in record mode the in-process tests above record them
         for name, title in MODEL_INPUTS.items():
