@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from .gold import Split
 
 
 @click.command()
 @click.argument("gold", type=click.Path(exists=True, path_type=Path))
 @click.option("--id", "ids", multiple=True, help="Score only this article (repeatable).")
+@click.option(
+    "--split",
+    type=click.Choice(["tuning", "held-out"]),
+    help="Score only this part of a split gold set: held-out articles are those no rule or "
+    "prompt was shaped on (gold/README.md).",
+)
 @click.option(
     "--shortest", type=int, help="Score only the N shortest articles (a cheap, fixed subset)."
 )
@@ -49,6 +58,7 @@ import click
 def eval_command(
     gold: Path,
     ids: tuple[str, ...],
+    split: Split | None,
     shortest: int | None,
     json_path: Path | None,
     per_article: bool,
@@ -59,8 +69,10 @@ def eval_command(
 
     GOLD is our JSONL gold set (gold/gold.jsonl) or a WikiEvents folder
     (../shared/eval/wikievents-dev). Prints precision, recall and F1 per category, the share
-    of evidence quotes found in the articles, and tokens and seconds per article. With
-    --baseline, also what changed since an earlier run (see `summarizer eval-compare`).
+    of evidence quotes found in the articles, and tokens and seconds per article; on a split
+    gold set, F1 on its tuning and held-out parts too (report the held-out figure: no rule or
+    prompt was shaped on it). With --baseline, also what changed since an earlier run (see
+    `summarizer eval-compare`).
     """
     from .. import staged
     from ..errors import InputError
@@ -69,7 +81,7 @@ def eval_command(
     from .report import ANSWER_SETTINGS, as_json, table
     from .run import evaluate, select
 
-    golds = select(load_gold(gold), ids=ids, shortest=shortest)
+    golds = select(load_gold(gold), ids=ids, split=split, shortest=shortest)
     if not golds:
         raise InputError(f"no gold article selected from {gold}")
     summarizer = Summarizer(**options)
@@ -88,6 +100,7 @@ def eval_command(
         if summarizer.settings.strategy == "staged"
         else prompt_hash(),
         settings={name: getattr(summarizer.settings, name) for name in ANSWER_SETTINGS},
+        split=split,
     )
     if baseline is not None:
         from .compare import compare, comparison_table

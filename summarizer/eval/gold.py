@@ -1,8 +1,9 @@
 """Gold annotations: our own JSONL format and the WikiEvents dev set, as one model.
 
-Our format, one article per line (see docs/eval.md)::
+Our format, one article per line (see docs/eval.md and gold/README.md)::
 
-    {"id": "...", "text": "..." | "text_file": "relative/path.txt", "title": ..., "published": ...,
+    {"id": "...", "split": "tuning" | "held-out",
+     "text": "..." | "text_file": "relative/path.txt", "title": ..., "published": ...,
      "actors": [{"name", "aliases", "optional"}],
      "events": [{"description", "triggers", "participants", "optional"}],
      "demands": [{"by", "of", "what", "keywords", "optional"}]}
@@ -18,7 +19,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationError
 
@@ -33,6 +34,10 @@ def _as_list(value: Any) -> Any:
 
 
 Names = Annotated[list[str], BeforeValidator(_as_list)]
+# Which part of a gold set an article is in (gold/README.md): a rule or prompt is shaped on
+# the tuning part only, so that the held-out part measures it without flattering it.
+Split = Literal["tuning", "held-out"]
+SPLITS: tuple[Split, ...] = ("tuning", "held-out")
 
 
 class GoldActor(BaseModel):
@@ -76,6 +81,10 @@ class GoldArticle(BaseModel):
 
     id: str
     text: str
+    split: Split | None = Field(
+        default=None,
+        description="tuning: rules or prompts were shaped on it; held-out: none was.",
+    )
     title: str | None = None
     published: dt.date | None = None
     actors: list[GoldActor] = Field(default_factory=list)

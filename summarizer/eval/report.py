@@ -66,6 +66,7 @@ def table(scores: Sequence[ArticleScore], *, per_article: bool = False) -> str:
         f"{_mean([s.completion_tokens for s in done]):.0f} output",
         f"seconds/article   {_mean([s.seconds for s in done]):.1f}",
     ]
+    lines += _by_split(scores)
     if per_article:
         lines += ["", f"{'article':34} {'actors':>8} {'events':>8} {'demands':>8} {'quotes':>7}"]
         for s in scores:
@@ -79,6 +80,20 @@ def table(scores: Sequence[ArticleScore], *, per_article: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _by_split(scores: Sequence[ArticleScore]) -> list[str]:
+    """F1 per category on each part of a split gold set, when more than one part was scored."""
+    splits = list(dict.fromkeys(s.split for s in scores if s.split is not None))
+    if len(splits) < 2:
+        return []
+    lines = ["", f"{'split':10} {'actors':>7} {'events':>7} {'demands':>7}  articles"]
+    for split in splits:
+        part = [s for s in scores if s.split == split]
+        summed = totals(part)
+        cells = " ".join(f"{format_score(summed[name].f1):>7}" for name in CATEGORIES)
+        lines.append(f"{split:10} {cells}  {len(part)}")
+    return lines
+
+
 def as_json(
     scores: Sequence[ArticleScore],
     *,
@@ -86,11 +101,13 @@ def as_json(
     model: str | None,
     prompt_hash: str | None,
     settings: Mapping[str, Any] | None = None,
+    split: str | None = None,
 ) -> dict[str, Any]:
     """A JSON-ready record of one evaluation run: totals and every article.
 
     `settings` are those that change the answers beyond the prompt (re-asks, temperature,
-    the follow-up question for demands), so that two records can tell them apart.
+    the follow-up question for demands), so that two records can tell them apart; `split`
+    is the part of the gold set that was selected, if one was.
     """
     summed = totals(scores)
     done = _summarised(scores)
@@ -98,6 +115,7 @@ def as_json(
     return {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "gold": gold,
+        "split": split,
         "model": model,
         "prompt_hash": prompt_hash,
         "settings": dict(settings or {}),
@@ -117,6 +135,7 @@ def as_json(
         "articles": [
             {
                 "id": s.id,
+                "split": s.split,
                 "error": s.error,
                 **{name: _counts_json(s.counts[name]) for name in CATEGORIES},
                 "grounding": asdict(s.grounding),

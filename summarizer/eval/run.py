@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from ..articles import Article
 from ..errors import SummarizerError
 from ..pipeline import Summarizer
-from .gold import GoldArticle
+from .gold import GoldArticle, Split
 from .score import ArticleScore, score_failure, score_summary
 
 
@@ -15,10 +15,11 @@ def select(
     golds: Sequence[GoldArticle],
     *,
     ids: Sequence[str] = (),
+    split: Split | None = None,
     shortest: int | None = None,
 ) -> list[GoldArticle]:
-    """The articles named by id (all if none), then the `shortest` N of them by word count."""
-    chosen = [g for g in golds if not ids or g.id in ids]
+    """The articles named by id (all if none) in `split` (any if None), then the shortest N."""
+    chosen = [g for g in golds if (not ids or g.id in ids) and split in (None, g.split)]
     if shortest is not None:
         chosen = sorted(chosen, key=lambda g: len(g.text.split()))[:shortest]
     return chosen

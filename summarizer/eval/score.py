@@ -103,6 +103,7 @@ class ArticleScore:
     """The score of one article's summary (or the error it ended with)."""
 
     id: str
+    split: str | None = None
     counts: dict[str, Counts] = field(default_factory=lambda: {c: Counts() for c in CATEGORIES})
     grounding: Groundedness = field(default_factory=Groundedness)
     prompt_tokens: int = 0
@@ -255,6 +256,7 @@ def score_summary(summary: ArticleSummary, gold: GoldArticle) -> ArticleScore:
     scorer = _Scorer(summary, gold)
     return ArticleScore(
         id=gold.id,
+        split=gold.split,
         counts={
             "actors": scorer.actors(),
             "events": match(summary.events, gold.events, scorer.event_score, _is_optional),
@@ -268,6 +270,7 @@ def score_failure(gold: GoldArticle, error: str) -> ArticleScore:
     """A summary that failed: every required gold item is missed."""
     return ArticleScore(
         id=gold.id,
+        split=gold.split,
         counts={
             name: Counts(fn=sum(1 for item in getattr(gold, name) if not item.optional))
             for name in CATEGORIES
