@@ -18,6 +18,9 @@ from pydantic_settings import (
 APP_NAME = "summarizer"
 CacheMode = Literal["off", "auto", "replay", "record"]
 ResponseFormat = Literal["json_schema", "json_object"]
+Provider = Literal[
+    "auto", "openai", "ollama", "vllm", "llama.cpp", "llama-cpp-python", "openai-compatible"
+]
 
 
 def config_file() -> Path:
@@ -65,6 +68,14 @@ class Settings(BaseSettings):
             "server) or `json_object` with a `schema` key (llama-cpp-python's server)."
         ),
     )
+    provider: Provider = Field(
+        default="auto",
+        description=(
+            "The kind of server at --base-url, which decides the request's parameters, how the "
+            "schema is sent and how the context window is found: `auto` infers it from the "
+            "model name and the URL (README, Choosing a model)."
+        ),
+    )
     cache: CacheMode = Field(default="auto", description="Response cache mode.")
     cache_dir: Path = Field(
         default_factory=lambda: cache_home() / "responses",
@@ -91,6 +102,19 @@ class Settings(BaseSettings):
     timeout: float = Field(default=600.0, gt=0, description="Seconds to wait for one answer.")
     temperature: float = Field(default=0.0, ge=0, le=2)
     max_output_tokens: int = Field(default=2048, ge=64)
+    reasoning_tokens: int = Field(
+        default=24_000,
+        ge=0,
+        description=(
+            "Tokens a reasoning model (OpenAI's GPT-5 and later, o-series) may spend thinking, "
+            "on top of max_output_tokens: its reasoning counts against the same limit, and "
+            "OpenAI advises leaving room for it. Only the tokens used are billed."
+        ),
+    )
+    reasoning_effort: str | None = Field(
+        default=None,
+        description="`reasoning_effort` sent to reasoning models (e.g. `low`). Unset: theirs.",
+    )
     context_window: int | None = Field(
         default=None,
         ge=512,

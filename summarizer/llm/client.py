@@ -14,13 +14,13 @@ import datetime as dt
 import functools
 import json
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 import instructor
 from instructor.core.exceptions import IncompleteOutputException, InstructorRetryException
 from instructor.core.hooks import Hooks
+from openai.types import CompletionUsage
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ValidationError
 
@@ -30,9 +30,9 @@ from ..errors import SummarizationFailed, SummarizerError, TransportError
 from ..retry import async_transport_retrying, transport_retrying
 from ..schema import Usage
 from . import instructor_shim
+from .profiles import Profile, legacy_profile
 from .transport import first_problem, short
 
-REASK_TEMPERATURE = 0.4
 log = logging.getLogger("summarizer.llm")
 T = TypeVar("T", bound=BaseModel)
 # Instructor logs every failed attempt as an error. We turn those into one SummarizerError,
@@ -120,6 +120,9 @@ class ModelClient:
         self.settings = settings
         self.backend = backend
         self.cache = cache
+        # A backend without a profile (the embedded model, test fakes) names its schema form.
+        found: Profile | None = getattr(backend, "profile", None)
+        self.profile = found or legacy_profile(backend.response_format)
 
     def extract(self, messages: list[dict[str, str]], response_model: type[T], log: CallLog) -> T:
         """One structured answer; raises SummarizationFailed when every attempt failed."""
@@ -185,31 +188,12 @@ class ModelClient:
         return result
 
     def _prepare(self, request: dict[str, Any], log: CallLog) -> dict[str, Any]:
-        """Fill in the model and sampling; adapt the schema for servers that need it."""
+        """The request as the backend's profile shapes it: model, limits, sampling, schema."""
         log.attempts += 1
         log.round_attempts += 1
-        request = {
-            **request,
-            "model": self.backend.model,
-            # At temperature 0 a small model answers a re-ask with the same answer again.
-            "temperature": self.settings.temperature
-            if log.round_attempts == 1
-            else max(self.settings.temperature, REASK_TEMPERATURE),
-            "max_tokens": self.settings.max_output_tokens,
-            "seed": 0,
-        }
-        response_format = request.get("response_format")
-        if (
-            self.backend.response_format == "json_object"
-            and isinstance(response_format, Mapping)
-            and response_format.get("type") == "json_schema"
-        ):
-            # llama-cpp-python builds its grammar only from this shape (see NOTES.md).
-            request["response_format"] = {
-                "type": "json_object",
-                "schema": response_format["json_schema"]["schema"],
-            }
-        return request
+        return self.profile.shape(
+            request, self.backend.model, self.settings, first=log.round_attempts == 1
+        )
 
     def _key(self, request: dict[str, Any]) -> str:
         # Hashing the request (~12 KB with its schema) is skipped when nothing is looked up.
@@ -239,11 +223,7 @@ class ModelClient:
                 f"the completion is malformed: {first_problem(error)}", transient=False
             ) from None
         if completion.usage is not None:
-            log.usage += Usage(
-                prompt_tokens=completion.usage.prompt_tokens,
-                completion_tokens=completion.usage.completion_tokens,
-                total_tokens=completion.usage.total_tokens,
-            )
+            log.usage += _usage(completion.usage)
         return completion
 
     def _commit(self, log: CallLog) -> None:
@@ -274,9 +254,11 @@ class ModelClient:
                 usage=usage,
             )
         if isinstance(error, IncompleteOutputException):
+            thinking = " (its reasoning included; or raise reasoning_tokens)"
             return SummarizationFailed(
-                f"{self.backend.model} hit the output limit of {self.settings.max_output_tokens} "
-                "tokens before finishing its answer; raise --max-output-tokens",
+                f"{self.backend.model} hit the output limit of "
+                f"{self.profile.output_limit(self.settings)} tokens before finishing its answer"
+                f"{thinking if self.profile.reasoning else ''}; raise --max-output-tokens",
                 attempts=log.attempts,
                 last_error=error,
                 usage=usage,
@@ -288,6 +270,21 @@ class ModelClient:
             last_error=cause,
             usage=usage,
         )
+
+
+def _usage(reported: CompletionUsage) -> Usage:
+    """Our Usage from a completion's, with cached and reasoning tokens where it gives them."""
+    cached = reported.prompt_tokens_details and reported.prompt_tokens_details.cached_tokens
+    reasoning = (
+        reported.completion_tokens_details and reported.completion_tokens_details.reasoning_tokens
+    )
+    return Usage(
+        prompt_tokens=reported.prompt_tokens,
+        completion_tokens=reported.completion_tokens,
+        total_tokens=reported.total_tokens,
+        cached_tokens=cached or 0,
+        reasoning_tokens=reasoning or 0,
+    )
 
 
 def _attempts(count: int) -> str:

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from ..config import ResponseFormat, Settings
 from ..errors import TransportError
+from .profiles import Profile, legacy_profile
 
 # Posted to directly with our request as the body (openai's documented way to make any
 # request): `chat.completions.create` first walks the request, the JSON schema included,
@@ -26,15 +27,25 @@ _CHAT_COMPLETIONS = "/chat/completions"
 
 
 class OpenAICompatibleBackend:
-    """OpenAI itself, or any server that speaks its chat completions API."""
+    """OpenAI itself, or any server that speaks its chat completions API.
 
-    def __init__(self, settings: Settings, model: str) -> None:
+    `profile` says what the server accepts (summarizer/llm/profiles.py) and
+    `context_window` how much it reads; build_backend finds both. Without them, the
+    profile follows the `response_format` setting and the window is the configured one.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        model: str,
+        profile: Profile | None = None,
+        context_window: int | None = None,
+    ) -> None:
         self.model = model
         self.name = "openai" if settings.base_url is None else "openai-compatible"
-        self.context_window = settings.context_window or (
-            128_000 if settings.base_url is None else 8_192
-        )
-        self.response_format: ResponseFormat = settings.response_format
+        self.profile = profile or legacy_profile(settings.response_format)
+        self.context_window = context_window or settings.context_window or 8_192
+        self.response_format: ResponseFormat = self.profile.response_format
         key = settings.api_key.get_secret_value() if settings.api_key else "no-key-needed"
         self._secret = key if settings.api_key else None
         options: dict[str, Any] = {
