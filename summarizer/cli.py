@@ -232,20 +232,17 @@ def _failure(name: str, error: SummarizerError) -> str:
 
 
 def _article_usage(result: Any) -> str:
-    from .pricing import describe_cost, estimate_cost
+    from .pricing import describe_cost, describe_tokens, estimate_cost
 
     p = result.provenance
     source = "from cache" if p.cache_hit else f"{p.seconds:.1f}s"
     cost = describe_cost(estimate_cost(p.model, p.usage), p.model)
-    return (
-        f"{p.model} ({p.backend}), {p.usage.prompt_tokens:,} prompt + "
-        f"{p.usage.completion_tokens:,} output tokens, {cost}, {source}"
-    )
+    return f"{p.model} ({p.backend}), {describe_tokens(p.usage)} tokens, {cost}, {source}"
 
 
 def _usage_line(results: list[Any]) -> None:
     """The batch's tokens and estimated cost, on stderr."""
-    from .pricing import describe_cost, estimate_cost, total_usage
+    from .pricing import describe_cost, describe_tokens, estimate_cost, total_usage
 
     if not results:
         return
@@ -255,8 +252,8 @@ def _usage_line(results: list[Any]) -> None:
     cost = None if None in costs else sum(c for c in costs if c is not None)
     count = f"{len(results)} article{'s' if len(results) != 1 else ''}"
     click.echo(
-        f"usage: {count}, {usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} output "
-        f"= {usage.total_tokens:,} tokens; {describe_cost(cost, ', '.join(models))}",
+        f"usage: {count}, {describe_tokens(usage)} = {usage.total_tokens:,} tokens; "
+        f"{describe_cost(cost, ', '.join(models))}",
         err=True,
     )
 
