@@ -90,6 +90,15 @@ def cli(verbose: bool) -> None:
     help="OpenAI-compatible endpoint URL (env SUMMARIZER_BASE_URL or OPENAI_BASE_URL).",
 )
 @click.option(
+    "--provider",
+    # The config's Provider values, spelt out: importing the config here would slow --help.
+    type=click.Choice(
+        ["auto", "openai", "ollama", "vllm", "llama.cpp", "llama-cpp-python", "openai-compatible"]
+    ),
+    help="The kind of server at --base-url (default auto: from the model name and the URL; "
+    "env SUMMARIZER_PROVIDER).",
+)
+@click.option(
     "--cache",
     type=click.Choice(["off", "auto", "replay", "record"]),
     help="Response cache: auto reads through the user cache (default); replay "

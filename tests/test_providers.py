@@ -188,3 +188,13 @@ def test_an_unreachable_ollama_is_an_error_naming_the_setting():
         build_backend(
             Settings(model="llama3.2", base_url="http://127.0.0.1:9/v1", provider="ollama")
         )
+
+
+def test_the_cli_offers_every_provider_the_settings_know():
+    from typing import get_args
+
+    from summarizer.cli import summarize
+    from summarizer.config import Provider
+
+    (option,) = [o for o in summarize.params if o.name == "provider"]
+    assert tuple(option.type.choices) == get_args(Provider)  # type: ignore[attr-defined]
