@@ -10,12 +10,14 @@ leading "the"):
   Marsh`, `Competition Authority` and `Competition Authority of Halvard`, but not `Trump` and
   `Trump administration`, `United Nations` and `United Nations Security Council`, nor
   `forces` and `Russian forces`;
-- or they are spelling variants (`Zelensky`, `Zelenskyy`), unless the two actors are known
-  to be of different types ("other" and an unknown type are compatible with any).
+- or they are spelling variants (`Zelensky`, `Zelenskyy`; not `Hanna Voss`, `Hanna Ross`),
+  unless the two actors are known to be of different types ("other" and an unknown type
+  are compatible with any).
 
 The types are not compared for the first two: a small model mislabels them. Two actors are
 the same when any name of one is the same as any of the other's: its name, its aliases, and
-a person's role followed by the name ("Mayor Elena Marsh").
+a person's role followed by the name ("Mayor Elena Marsh"); but a one-word name does not
+join two actors whose names of two words or more differ.
 
 Kept for the archive of issue 20: an actor's stable id, a user's alias table and a Wikidata
 id would come before these rules (two actors with the same id are the same, whatever their
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 
 # Names at least this similar (0-100) are the same actor: rapidfuzz's ratio for spelling
 # variants, fixed scores for an equal name and a contained one.
-SAME_ACTOR = 90.0
+SAME_ACTOR = 92.0
 _EQUAL = 100.0
 _CONTAINED = 95.0
 # Words too common to identify an actor on their own ("Russian forces" is not "forces").
@@ -72,6 +74,26 @@ GENERIC_WORDS = frozenset(
         "spokesperson",
         "leader",
         "troops",
+        # The head nouns of organisations' names ("the federation" is no one in particular).
+        "federation",
+        "association",
+        "authority",
+        "commission",
+        "committee",
+        "agency",
+        "board",
+        "office",
+        "league",
+        "company",
+        "department",
+        "administration",
+        "coalition",
+        "alliance",
+        "organisation",
+        "organization",
+        "institute",
+        "service",
+        "bureau",
     }
 )
 # Words after which a name's head has been said: "Ministry of Defence", "Farmers in Alden".
@@ -124,10 +146,21 @@ def name_similarity(a: str, b: str, *, fuzzy: bool = True) -> float:
 
 
 def similarity(x: Identity, y: Identity) -> float:
-    """The best similarity between any name of one actor and any of the other's."""
+    """The best similarity between any name of one actor and any of the other's.
+
+    When both are named in two words or more and those names differ ("Mara Lind", "Jonas
+    Lind"), a one-word name ("Lind") that is in the other's no longer makes them one; an
+    equal name still does.
+    """
     fuzzy = x.type in _UNKNOWN_TYPES or y.type in _UNKNOWN_TYPES or x.type == y.type
+    strict = _full_names_differ(x, y, fuzzy=fuzzy)
     return max(
-        (_similarity(a, b, fuzzy=fuzzy) for a in x._normalized for b in y._normalized),
+        (
+            _similarity(a, b, fuzzy=fuzzy)
+            for a in x._normalized
+            for b in y._normalized
+            if not strict or a == b or (" " in a and " " in b)
+        ),
         default=0.0,
     )
 
@@ -155,6 +188,13 @@ def resolve(reference: str, actors: Sequence[Identity]) -> int | None:
         if found:
             return found.pop() if len(found) == 1 else None
     return None
+
+
+def _full_names_differ(x: Identity, y: Identity, *, fuzzy: bool) -> bool:
+    names = (x._normalized[:1], y._normalized[:1])
+    if not all(names) or not all(len(name[0].split()) > 1 for name in names):
+        return False
+    return _similarity(names[0][0], names[1][0], fuzzy=fuzzy) < SAME_ACTOR
 
 
 def _similarity(a: str, b: str, *, fuzzy: bool) -> float:
