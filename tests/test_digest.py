@@ -169,7 +169,13 @@ def smtp() -> Iterator[Smtp]:
 
 
 def write_config(
-    path: Path, site: str, smtp_port: int, *, extra_sources: str = "", limits: str = ""
+    path: Path,
+    site: str,
+    smtp_port: int,
+    *,
+    extra_sources: str = "",
+    limits: str = "",
+    allow_private: bool = True,
 ) -> Path:
     riverton = path.parent / "riverton"
     riverton.mkdir(exist_ok=True)
@@ -179,7 +185,8 @@ def write_config(
     path.write_text(
         f"""
 state = "state.sqlite"
-allow_private_addresses = true  # the test feeds and pages are on loopback
+# The test feeds and pages are on loopback: allowed, unless a test checks the default.
+allow_private_addresses = {str(allow_private).lower()}
 
 [[sources]]
 type = "feed"

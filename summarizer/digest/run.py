@@ -202,7 +202,7 @@ def collect(
         try:
             items = list_items(source, _within(links, budget.run))
         except SummarizerError as error:
-            report.skip(what, str(error))
+            report.skip(what, budget.out_of_time if budget.run.passed() else str(error))
             continue
         for item in items:
             if added >= limits.max_articles:
@@ -220,7 +220,7 @@ def collect(
             try:
                 load_text(item, _within(links, budget.run))
             except SummarizerError as error:
-                report.skip(item.url, str(error))
+                report.skip(item.url, budget.out_of_time if budget.run.passed() else str(error))
                 continue
             if not item.text:
                 continue
@@ -343,6 +343,7 @@ def send_pending(state: State, config: DigestConfig) -> tuple[list[str], list[st
     sent: list[str] = []
     pending: list[str] = []
     for digest in state.pending_digests():
+        state.checkpoint()
         if not state.claim_send(digest.id):
             continue
         try:

@@ -317,6 +317,17 @@ class State:
         """Every digest, oldest first."""
         return [_digest(row) for row in self.db.execute("SELECT * FROM digests ORDER BY id")]
 
+    def checkpoint(self) -> None:
+        """Copy the journal (WAL) into the database, so the next small writes reuse its space.
+
+        Done before a send: on a full disk the send is then not attempted, rather than made
+        and left unrecorded (which would send it again next run).
+        """
+        try:
+            self.db.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        except sqlite3.Error as error:
+            raise _state_error(self.name, error, self.wait) from None
+
     def claim_send(self, digest_id: int) -> bool:
         """Count a send attempt; False if the digest is no longer pending."""
         with self.transaction():
