@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 from .conftest import ROOT
 from .test_digest import (
@@ -80,11 +81,15 @@ def config_path(tmp_path: Path, site: str, smtp: Smtp) -> Path:  # noqa: F811
 # --- the mail server ---------------------------------------------------------------------
 
 
-class _DropsAtEndOfData:
-    """An SMTP handler that takes the whole message, then hangs up instead of replying."""
+class _Drops:
+    """Counts the connections a fake mail server hung up on."""
 
     def __init__(self) -> None:
         self.dropped = 0
+
+
+class _DropsAtEndOfData(_Drops):
+    """An SMTP handler that takes the whole message, then hangs up instead of replying."""
 
     async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
         self.dropped += 1
@@ -93,10 +98,27 @@ class _DropsAtEndOfData:
         return "250 never sent"
 
 
-def test_a_mail_server_that_drops_the_connection_mid_data(config_path, smtp):  # noqa: F811
+class _HangsUpMidData(SMTP):
+    """A fake mail server that accepts DATA (354), reads one line of the message, hangs up."""
+
+    async def smtp_DATA(self, arg: str) -> None:
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        await self._reader.readline()
+        self.event_handler.dropped += 1
+        self.transport.close()
+
+
+class _MidDataController(Controller):
+    def factory(self) -> SMTP:
+        return _HangsUpMidData(self.handler, **self.SMTP_kwargs)
+
+
+@pytest.mark.parametrize("where", ["mid-data", "end-of-data"])
+def test_a_mail_server_that_drops_the_connection_during_data(config_path, smtp, where):  # noqa: F811
     smtp.stop()
-    dropping = _DropsAtEndOfData()
-    controller = Controller(dropping, hostname="127.0.0.1", port=smtp.port)
+    dropping: _Drops = _Drops() if where == "mid-data" else _DropsAtEndOfData()
+    kind = _MidDataController if where == "mid-data" else Controller
+    controller = kind(dropping, hostname="127.0.0.1", port=smtp.port)
     controller.start()
     try:
         dropped = run_cli("--config", str(config_path))
@@ -106,7 +128,7 @@ def test_a_mail_server_that_drops_the_connection_mid_data(config_path, smtp):  #
     assert dropping.dropped == 1 and dropped.exit_code == 1
     assert "could not be sent; the next run retries" in dropped.stderr
     [digest] = _digests(config_path)
-    assert digest.status == "pending" and "Connection unexpectedly closed" in digest.last_error
+    assert digest.status == "pending" and "SMTPServerDisconnected" in digest.last_error
 
     smtp.start()
     assert run_cli("--config", str(config_path)).exit_code == 0
