@@ -269,6 +269,24 @@ def test_cli_reports_an_exhausted_endpoint_as_one_line_and_exit_1(tmp_path, monk
     assert cache_files(tmp_path / "cache") == []
 
 
+def test_cli_ends_an_article_at_its_time_budget_whatever_the_request_timeout(tmp_path, monkeypatch):
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE.text, encoding="utf-8")
+    monkeypatch.setenv("SUMMARIZER_API_KEY", API_KEY)
+    monkeypatch.setenv("SUMMARIZER_ARTICLE_TIMEOUT", "0.5")  # the request may take 600 s
+    with scripted_fault_server(ok(delay=10)) as server:
+        args = ["summarize", str(article), "--model", "fault-test"]
+        args += ["--base-url", server.base_url, "--cache", "off"]
+        started = time.monotonic()
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+        elapsed = time.monotonic() - started
+        assert server.count == 1
+    assert result.exit_code == 1 and elapsed < 5
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and "not done within article_timeout (0.5s" in errors[0]
+    assert "Traceback" not in result.output
+
+
 def test_the_api_prints_nothing_of_its_own_on_a_reask_or_a_failure(tmp_path):
     # In a program that set up no logging, our warnings (re-asks, retries) and Instructor's
     # per-attempt errors would reach stderr through Python's last-resort handler; the caller
