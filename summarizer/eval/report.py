@@ -17,6 +17,9 @@ ANSWER_SETTINGS = (
     "grounding_reasks",
     "demands_follow_up",
     "strategy",
+    "provider",
+    "reasoning_tokens",
+    "reasoning_effort",
 )
 
 
