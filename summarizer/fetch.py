@@ -36,6 +36,7 @@ from .urls import (
     http_url_problem,
     is_http_url,
     public_addresses,
+    shown,
     system_resolver,
 )
 
@@ -76,7 +77,7 @@ def check_url(url: str) -> str:
     """Return the URL if it is an absolute http(s) URL; raise FetchError otherwise."""
     problem = http_url_problem(url)
     if problem is not None:
-        raise FetchError(f"{url}: {problem}")
+        raise FetchError(f"{shown(url)}: {problem}")
     return url
 
 

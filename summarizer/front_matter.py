@@ -37,10 +37,6 @@ _DatesAsText.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
-# What YAML construction raises besides YAMLError: explicit tags (`!!int x`, `!!timestamp
-# 2025-13-45`) and deep nesting fail in Python's own constructors.
-_YAML_FAILURES = (yaml.YAMLError, ValueError, TypeError, OverflowError)
-
 
 def front_matter_fields(text: str, origin: str) -> dict[str, Any] | None:
     """The Article fields (text included) a text's front matter gives; None if it has none.
@@ -64,7 +60,9 @@ def front_matter_fields(text: str, origin: str) -> dict[str, Any] | None:
         raise InputError(
             f"{origin}: the front matter is not valid YAML (nested too deeply)"
         ) from None
-    except _YAML_FAILURES as error:
+    except Exception as error:
+        # Besides YAMLError, explicit tags (`!!int x`, `!!timestamp 2025-13-45`, `!!timestamp
+        # null`) fail inside PyYAML's constructors with ValueError, TypeError, AttributeError.
         problem = (str(error).splitlines() or [type(error).__name__])[0]
         raise InputError(f"{origin}: the front matter is not valid YAML ({problem})") from None
     if not isinstance(metadata, dict) or not metadata:

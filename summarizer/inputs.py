@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from .articles import HTML_SUFFIXES, TEXT_SUFFIXES, Article, read_file, read_stdin
 from .errors import DeadlineExceeded, InputError, SummarizerError
-from .urls import has_scheme
+from .urls import has_scheme, shown
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -151,7 +151,7 @@ def _url_source(url: str, policy: FetchPolicy) -> Source:
 
         return fetch_article(url, policy=policy)
 
-    return Source(url, load, _url_stem(url))
+    return Source(shown(url), load, _url_stem(url))
 
 
 def _failing(name: str, message: str) -> Source:

@@ -36,6 +36,8 @@ def has_scheme(text: str) -> bool:
 
 def http_url_problem(url: str) -> str | None:
     """Why a URL is not an absolute http(s) URL with a host; None when it is one."""
+    if not url.isprintable() or any(c.isspace() for c in url.strip()):
+        return "a URL cannot hold spaces or control characters"
     try:
         parts = urlsplit(url.strip())
         if parts.scheme.lower() not in ("http", "https"):
@@ -51,6 +53,11 @@ def http_url_problem(url: str) -> str | None:
 def is_http_url(url: str | None) -> bool:
     """True for an absolute http(s) URL with a host: the only links fetched or shown."""
     return bool(url) and http_url_problem(url or "") is None
+
+
+def shown(url: str) -> str:
+    """The URL as an error line shows it: quoted if it holds a line break or a control."""
+    return url if url.isprintable() else repr(url)
 
 
 def is_public_address(address: str | IPAddress) -> bool:
