@@ -256,11 +256,21 @@ def openai_server() -> Iterator[Conformance]:
 
 @contextmanager
 def ollama_server(
-    model: str, *, context: int = 4096, num_ctx_parameter: bool = True, loaded: bool = False
+    model: str,
+    *,
+    context: int = 4096,
+    num_ctx_parameter: bool = True,
+    loaded: bool = False,
+    ps_context: bool = True,
 ) -> Iterator[Conformance]:
-    """Ollama running `model` with a `context`-token window, cutting longer prompts."""
+    """Ollama running `model` with a `context`-token window, cutting longer prompts.
+
+    `/api/ps` lists the model once loaded (`loaded`, or after a `/api/generate` without a
+    prompt, which only loads it), with its context unless `ps_context` is False.
+    """
     state = Conformance()
     parameters = 'stop "<|eot_id|>"' + (f"\nnum_ctx {context}" if num_ctx_parameter else "")
+    is_loaded = [loaded]
 
     def show(body: dict[str, Any] | None) -> tuple[int, Any]:
         if not body or body.get("model") != model:
@@ -270,8 +280,21 @@ def ollama_server(
         return 200, {"parameters": parameters, "model_info": info, "details": {}}
 
     def ps(body: dict[str, Any] | None) -> tuple[int, Any]:
-        running = [{"name": model, "model": model, "context_length": context}] if loaded else []
-        return 200, {"models": running}
+        entry: dict[str, Any] = {"name": model, "model": model}
+        if ps_context:
+            entry["context_length"] = context
+        return 200, {"models": [entry] if is_loaded[0] else []}
+
+    def generate(body: dict[str, Any] | None) -> tuple[int, Any]:
+        if not body or body.get("model") != model:
+            return 404, {"error": f"model '{(body or {}).get('model')}' not found"}
+        is_loaded[0] = not body.get("prompt")  # no prompt: load the model, answer nothing
+        return 200, {
+            "model": model,
+            "created_at": "2026-12-02T00:00:00Z",
+            "response": "",
+            "done": True,
+        }
 
     def chat(body: dict[str, Any] | None) -> tuple[int, Any]:
         assert body is not None
@@ -284,7 +307,12 @@ def ollama_server(
         answer["usage"]["total_tokens"] = tokens + answer["usage"]["completion_tokens"]
         return 200, answer
 
-    routes = {"POST /api/show": show, "GET /api/ps": ps, "POST /v1/chat/completions": chat}
+    routes = {
+        "POST /api/show": show,
+        "GET /api/ps": ps,
+        "POST /api/generate": generate,
+        "POST /v1/chat/completions": chat,
+    }
     with _serve(state, routes) as served:
         yield served
 

@@ -83,8 +83,16 @@ def test_ollama_context_of_a_loaded_model_is_read_from_ps():
     assert server.truncated == [] and "GET /api/ps" in server.paths
 
 
+def test_ollama_loads_a_model_that_is_not_loaded_to_read_its_context():
+    article = long_article(18_000)
+    with ollama_server("llama3.2", context=4096, num_ctx_parameter=False) as server:
+        summarizer(server.base_url, "llama3.2", provider="ollama").summarize(article)
+    assert server.truncated == [] and "POST /api/generate" in server.paths
+
+
 def test_ollama_that_cannot_say_its_context_is_an_error_not_a_silent_cut():
-    with ollama_server("llama3.2", num_ctx_parameter=False) as server:
+    unsaid = {"num_ctx_parameter": False, "ps_context": False}
+    with ollama_server("llama3.2", **unsaid) as server:
         with pytest.raises(BackendUnavailable) as caught:
             summarizer(server.base_url, "llama3.2", provider="ollama").summarize(
                 long_article(18_000)

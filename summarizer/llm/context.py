@@ -1,7 +1,8 @@
 """How many tokens a server's model can read, asked of the server where it can say.
 
 - Ollama: `POST /api/show` (`num_ctx` among the model's parameters), else `GET /api/ps`
-  (`context_length` of the model once loaded);
+  (`context_length` of the loaded model), loading the model first if it is not (a
+  `POST /api/generate` without a prompt only loads it, as Ollama's API documents);
 - vLLM: `GET /v1/models` (`max_model_len` of the served model);
 - llama.cpp's server: `GET /props` (`default_generation_settings.n_ctx`).
 
@@ -18,8 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 # The probe is one small request before the first summary; a server that does not answer
-# that quickly is reported, not waited for.
+# that quickly is reported, not waited for. Loading a model from disk takes longer.
 _PROBE_SECONDS = 10.0
+_LOAD_SECONDS = 300.0
 
 
 class ContextUnknown(Exception):
@@ -42,13 +44,23 @@ def ollama_context(base_url: str, model: str, api_key: str | None) -> int:
         found = re.search(r"(?m)^\s*num_ctx\s+(\d+)\s*$", parameters)
         if found:
             return int(found[1])
+    loaded = _loaded_context(root, model, api_key)
+    if loaded is None:
+        _json("POST", f"{root}/api/generate", api_key, {"model": model}, _LOAD_SECONDS)
+        loaded = _loaded_context(root, model, api_key)
+    if loaded is None:
+        raise ContextUnknown(f"Ollama at {root} gives neither num_ctx nor a loaded context")
+    return loaded
+
+
+def _loaded_context(root: str, model: str, api_key: str | None) -> int | None:
     running = _json("GET", f"{root}/api/ps", api_key)
     for entry in running.get("models") or []:
         if isinstance(entry, dict) and model in (entry.get("name"), entry.get("model")):
             length = entry.get("context_length")
             if isinstance(length, int) and length > 0:
                 return length
-    raise ContextUnknown(f"Ollama at {root} gives no num_ctx for {model} and has not loaded it")
+    return None
 
 
 def vllm_context(base_url: str, model: str, api_key: str | None) -> int:
@@ -73,10 +85,16 @@ def llama_cpp_context(base_url: str, model: str, api_key: str | None) -> int:
     raise ContextUnknown(f"{root}/props gives no default_generation_settings.n_ctx")
 
 
-def _json(method: str, url: str, api_key: str | None, body: object = None) -> dict[str, Any]:
+def _json(
+    method: str,
+    url: str,
+    api_key: str | None,
+    body: object = None,
+    timeout: float = _PROBE_SECONDS,
+) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
-        response = httpx.request(method, url, json=body, headers=headers, timeout=_PROBE_SECONDS)
+        response = httpx.request(method, url, json=body, headers=headers, timeout=timeout)
         response.raise_for_status()
         answer = response.json()
     except (httpx.HTTPError, ValueError) as error:
