@@ -129,7 +129,7 @@ def context_window(profile: Profile, settings: Settings, model: str) -> int:
                 ) from None
             reason = str(error)
     else:
-        reason = f"a {profile.name} server does not say its context window"
+        reason = f"the context window of {model} at {settings.base_url} is unknown"
     log.warning("%s; assuming %s tokens (set --context-window)", reason, f"{DEFAULT_CONTEXT:,}")
     return DEFAULT_CONTEXT
 
