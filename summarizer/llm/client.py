@@ -196,7 +196,7 @@ class ModelClient:
         )
 
     def _key(self, request: dict[str, Any]) -> str:
-        # Hashing the request (~12 KB with its schema) is skipped when nothing is looked up.
+        # Hashing the request (its schema included) is skipped when nothing is looked up.
         return "" if self.cache.mode == "off" else request_key(request)
 
     def _lookup(self, key: str, log: CallLog) -> ChatCompletion | None:
