@@ -99,9 +99,12 @@ def _expand_one(given: str, listed: FetchPolicy) -> list[Source]:
     if has_scheme(given):
         return [_url_source(given, dataclasses.replace(listed, allow_private=True))]
     path = Path(given)
-    if path.is_dir():
-        return _folder(path, listed)
-    return _file(path, given, listed)
+    try:
+        if path.is_dir():
+            return _folder(path, listed)
+        return _file(path, given, listed)
+    except OSError as error:  # a name too long, a folder that cannot be listed
+        return [_failing(given, f"{given}: cannot read: {error.strerror or error}")]
 
 
 def _file(path: Path, name: str, listed: FetchPolicy) -> list[Source]:

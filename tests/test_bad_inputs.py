@@ -132,6 +132,11 @@ def test_five_megabytes_on_stdin_is_refused_with_a_size_error(tmp_path):
     assert_clear_failure(run, "stdin", "larger than 5 MB")
 
 
+def test_a_file_name_too_long_for_the_system_is_refused(tmp_path):
+    path = tmp_path / ("a" * 300 + ".txt")
+    assert_clear_failure(summarize_to_file(tmp_path, path), "cannot read", "File name too long")
+
+
 def test_missing_file_and_folder_are_refused(tmp_path):
     assert_clear_failure(summarize_to_file(tmp_path, tmp_path / "nope.txt"), "no such file")
     folder = tmp_path / "folder.txt"

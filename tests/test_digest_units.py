@@ -377,7 +377,11 @@ def test_a_folder_article_with_front_matter_keeps_its_link_site_and_date(tmp_pat
 
 def test_one_unreadable_file_does_not_hide_the_rest_of_its_folder(tmp_path, caplog):
     (tmp_path / "broken.md").write_text("---\ntitle: [unclosed\n---\nText.\n")
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "gone.md")
+    (tmp_path / "impossible.md").write_text("---\npublished: 2025-13-45\n---\nText.\n")
     (tmp_path / "fine.txt").write_text("The ferry runs again.\n")
     items = list_items(FolderSource(type="folder", path=tmp_path))
     assert [item.text for item in items] == ["The ferry runs again.\n"]
     assert "broken.md: the front matter is not valid YAML" in caplog.text
+    assert "dangling.md: No such file or directory" in caplog.text
+    assert "impossible.md: front matter 'published': 2025-13-45 is not a date" in caplog.text

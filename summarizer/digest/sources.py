@@ -179,11 +179,19 @@ def _folder_items(source: FolderSource) -> Iterator[Item]:
     if not source.path.is_dir():
         raise SourceError(f"{source.path}: no such folder")
     name = source.name or source.path.name
-    for path in sorted(source.path.iterdir()):
+    try:
+        paths = sorted(source.path.iterdir())
+    except OSError as error:
+        raise SourceError(f"{source.path}: cannot list the folder: {error.strerror}") from None
+    for path in paths:
         suffix = path.suffix.lower()
         if path.name.startswith(".") or suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
             continue
-        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
+        try:
+            modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).date()
+        except OSError as error:  # a dangling link
+            log.warning("skipping an article: %s: %s", path, error.strerror)
+            continue
         try:
             article = read_file(path)  # with a page's or front matter's link and date
         except InputError as error:
