@@ -189,6 +189,7 @@ def collect(
     limits = config.limits
     budget = budget or _Budget(Deadline.after(limits.run_seconds), limits.run_seconds)
     today = dt.datetime.now(dt.UTC).date()
+    feeds = FetchPolicy(timeout=limits.fetch_seconds)
     links = FetchPolicy(
         timeout=min(limits.fetch_seconds, limits.article_seconds),
         allow_private=config.allow_private_addresses,
@@ -200,7 +201,7 @@ def collect(
             report.skip(what, budget.out_of_time)
             continue
         try:
-            items = list_items(source, _within(links, budget.run))
+            items = list_items(source, _within(feeds, budget.run))
         except SummarizerError as error:
             report.skip(what, budget.out_of_time if budget.run.passed() else str(error))
             continue
