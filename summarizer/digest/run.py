@@ -74,6 +74,7 @@ class RunReport:
 
     def skip(self, what: str, why: str) -> None:
         """Note (and log) something left out of this run."""
+        why = why.removeprefix(f"{what}: ")  # a fetch error names its URL already
         log.warning("skipped %s: %s", what, why)
         self.skipped.append(Skipped(what, why))
 
