@@ -254,6 +254,17 @@ def test_by_default_feed_links_to_private_addresses_are_skipped(tmp_path, site, 
     assert ALL_TITLES[3] in text and TITLES[0] not in text
 
 
+def test_a_page_that_fails_to_fetch_is_skipped_and_the_run_goes_on(tmp_path, site, smtp):  # noqa: F811
+    missing = f'\n[[sources]]\ntype = "urls"\nurls = ["{site}/gone"]\n'
+    config_path = write_config(tmp_path / "digest.toml", site, smtp.port, extra_sources=missing)
+
+    report = run_digest_once(config_path)
+
+    [skipped] = report.skipped
+    assert (skipped.what, skipped.why) == (f"{site}/gone", "the server answered HTTP 404 Not Found")
+    assert_delivered_once(smtp)
+
+
 def test_a_run_out_of_time_skips_the_rest_and_the_next_run_takes_it(tmp_path, site, smtp):  # noqa: F811
     config_path = write_config(
         tmp_path / "digest.toml", site, smtp.port, limits="run_seconds = 0.001"
