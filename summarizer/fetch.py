@@ -166,10 +166,7 @@ def _follow(
         try:
             location = _header(response, "location")
             if response.status in _REDIRECTS and location:
-                target = str(current.join(location))
-                if not is_http_url(target):
-                    raise FetchError(f"{url}: redirected to a URL that is not http(s)")
-                current = _parse(target, url)
+                current = _redirect(current, location, url)
                 continue
             _check_response(url, response, accept, max_bytes)
             kind = _header(response, "content-type") or ""
@@ -294,6 +291,17 @@ def _ssl_context() -> ssl.SSLContext:
     import certifi
 
     return ssl.create_default_context(cafile=certifi.where())
+
+
+def _redirect(current: httpx.URL, location: str, origin: str) -> httpx.URL:
+    """Where a redirect leads, if it is an http(s) URL."""
+    try:
+        target = str(current.join(location))
+    except httpx.InvalidURL as error:
+        raise FetchError(f"{origin}: redirected to an invalid URL: {error}") from None
+    if not is_http_url(target):
+        raise FetchError(f"{origin}: redirected to a URL that is not http(s)")
+    return _parse(target, origin)
 
 
 def _parse(url: str, origin: str) -> httpx.URL:

@@ -47,6 +47,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Location", "ftp://127.0.0.1/file")
             self.end_headers()
             return None
+        if self.path == "/to-nowhere":  # a Location that is no URL at all
+            self.send_response(302)
+            self.send_header("Location", "http://[::1")
+            self.end_headers()
+            return None
         if self.path == "/moved":
             self.send_response(301)
             self.send_header("Location", "/article.html")
@@ -128,6 +133,7 @@ def test_fetch_plain_text_is_taken_as_is(site):
         ("/image.png", "not an article page (content type image/png)"),
         ("/login.html", "not an article page"),
         ("/to-ftp", "not http(s)"),
+        ("/to-nowhere", "redirected to"),
     ],
 )
 def test_fetch_failures_are_one_clear_line(site, path, message):
