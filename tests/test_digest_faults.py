@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
 from .conftest import ROOT
+from .loopback import QuietHandler, serving
 from .test_digest import (
     TITLES,
     Smtp,
@@ -252,6 +253,39 @@ def test_by_default_feed_links_to_private_addresses_are_skipped(tmp_path, site, 
     assert len(skipped) == 4 and all("127.0.0.1 is not a public address" in s for s in skipped)
     text, _ = parts(smtp.inbox.messages[0])
     assert ALL_TITLES[3] in text and TITLES[0] not in text
+
+
+HOSTILE_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>Hostile</title>
+<item><title>a</title><link>javascript:alert(1)</link>
+<pubDate>Sat, 01 Jan 0000 00:00:00 GMT</pubDate></item>
+<item><title>b</title><link>http://[::1/x</link><pubDate>Mon, 99 Foo 2025</pubDate></item>
+<item><title>c</title><link>http://169.254.169.254/latest/meta-data/</link></item>
+<item><title>d</title><link>ftp://files.example/a</link><pubDate>2025-13-45</pubDate></item>
+</channel></rss>"""
+
+
+class _HostileFeed(QuietHandler):
+    def do_GET(self) -> None:
+        self.send_body(200, HOSTILE_FEED, "application/rss+xml")
+
+
+def test_a_feed_of_hostile_links_gives_one_line_each(tmp_path, site, smtp):  # noqa: F811
+    with serving(_HostileFeed) as root:
+        feed = f'\n[[sources]]\ntype = "feed"\nname = "Hostile"\nurl = "{root}/feed.rss"\n'
+        config_path = write_config(
+            tmp_path / "digest.toml", site, smtp.port, extra_sources=feed, allow_private=False
+        )
+        result = run_cli("--config", str(config_path))
+
+    assert result.exit_code == 0 and "Traceback" not in result.output
+    for line in (
+        "javascript:alert(1): only http and https URLs can be fetched",
+        "http://[::1/x: invalid URL (Invalid IPv6 URL)",
+        "http://169.254.169.254/latest/meta-data/: 169.254.169.254 is not a public address",
+        "ftp://files.example/a: only http and https URLs can be fetched",
+    ):
+        assert f"  {line}" in result.stderr, result.stderr
+    assert len(smtp.inbox.messages) == 1  # the folder's article, as in every run
 
 
 def test_a_page_that_fails_to_fetch_is_skipped_and_the_run_goes_on(tmp_path, site, smtp):  # noqa: F811

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from summarizer.articles import _with_front_matter, decode, read_file
 from summarizer.config import Settings, load_settings
 from summarizer.digest.config import parse_config
-from summarizer.digest.sources import _entry_date
+from summarizer.digest.sources import _entry_date, canonical_url
 from summarizer.errors import ConfigError, InputError
 from summarizer.fetch import FetchError, check_url
 from summarizer.inputs import expand
@@ -138,6 +138,13 @@ def test_url_rules_never_raise_and_check_url_raises_only_fetch_errors(scheme, ho
     except FetchError as error:
         one_line(error)
         assert not is_http_url(url)
+
+
+@BOUNDED
+@given(url_parts, hosts, st.text(max_size=30))
+@example("http://", "[::1", "/x?utm_source=a&b=1")
+def test_feed_links_always_have_a_canonical_form(scheme, host, rest):
+    assert isinstance(canonical_url(f"{scheme}{host}{rest}"), str)
 
 
 @BOUNDED

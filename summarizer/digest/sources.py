@@ -98,8 +98,15 @@ class Item:
 
 
 def canonical_url(url: str) -> str:
-    """Lower-case scheme and host, no fragment, no tracking parameters, sorted query."""
-    parts = urlsplit(url.strip())
+    """Lower-case scheme and host, no fragment, no tracking parameters, sorted query.
+
+    A link that does not parse (an unclosed IPv6 literal) is kept as written: fetching
+    it refuses it.
+    """
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return url.strip()
     query = sorted((k, v) for k, v in parse_qsl(parts.query, True) if not _TRACKING.match(k))
     path = parts.path if parts.path not in ("", "/") else "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
@@ -153,7 +160,9 @@ def _feed_items(source: FeedSource, policy: FetchPolicy) -> Iterator[Item]:
         link = entry.get("link")
         if not link or not isinstance(link, str):
             continue
-        published = _entry_date(entry.get("published_parsed") or entry.get("updated_parsed"))
+        # dict.get: feedparser's own get maps a missing `updated` to `published`, warning.
+        updated = dict.get(entry, "updated_parsed")
+        published = _entry_date(entry.get("published_parsed") or updated)
         title = entry.get("title")
         yield Item(
             url=link.strip(),
