@@ -5,8 +5,8 @@ redirects (followed here, each target checked like the first URL) and time: one 
 covers the whole fetch, connection, redirects and every read, so a server that drips a
 few bytes a second is cut off at the deadline. Unless private addresses are allowed, each
 host is resolved once, every address checked (`summarizer.urls`), and the connection made
-to the checked address, so a second DNS answer cannot swap in another one. Every failure
-is one FetchError line.
+to the checked address, so a second DNS answer cannot swap in another one. The lookup
+counts against the deadline too. Every failure is one FetchError line.
 
 httpcore is used beneath httpx because it takes a network backend: that is where the
 address check, the pinned connection and the deadline live. Environment proxies are not
@@ -16,7 +16,9 @@ used: a proxy would resolve the names itself, past the check.
 from __future__ import annotations
 
 import logging
+import queue
 import ssl
+import threading
 import time
 import typing
 import zlib
@@ -33,6 +35,7 @@ from .errors import InputError
 from .urls import (
     AddressRefused,
     Resolver,
+    addresses_of,
     http_url_problem,
     is_http_url,
     public_addresses,
@@ -269,9 +272,9 @@ class _GuardedNetwork(httpcore.NetworkBackend):
         socket_options: Iterable[typing.Any] | None = None,
     ) -> httpcore.NetworkStream:
         if self._policy.allow_private:
-            addresses = [host]
+            addresses = addresses_of(host, port, self._resolve)
         else:
-            addresses = public_addresses(host, port, self._policy.resolve)
+            addresses = public_addresses(host, port, self._resolve)
         failure: Exception | None = None
         for address in addresses:  # connect to what was checked; never resolve the name again
             limit = self._deadline.clamp(timeout, httpcore.ConnectTimeout)
@@ -285,6 +288,25 @@ class _GuardedNetwork(httpcore.NetworkBackend):
             return _DeadlineStream(stream, self._deadline)
         assert failure is not None
         raise failure
+
+    def _resolve(self, host: str, port: int) -> list[str]:
+        """The resolver's answer, waited for until the deadline: a resolver has no timeout."""
+        answer: queue.Queue[list[str] | Exception] = queue.Queue(maxsize=1)
+
+        def look_up() -> None:
+            try:
+                answer.put(self._policy.resolve(host, port))
+            except Exception as error:  # handed to the fetch, which reports it
+                answer.put(error)
+
+        threading.Thread(target=look_up, name=f"resolve {host}", daemon=True).start()
+        try:
+            outcome = answer.get(timeout=self._deadline.clamp(None, httpcore.ConnectTimeout))
+        except queue.Empty:
+            raise httpcore.ConnectTimeout(f"resolving {host} outlasted the deadline") from None
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
 
 def _ssl_context() -> ssl.SSLContext:

@@ -100,26 +100,33 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def addresses_of(host: str, port: int, resolve: Resolver = system_resolver) -> list[str]:
+    """The host itself if it is an address, else the addresses the resolver gives for it."""
+    try:
+        return [str(ipaddress.ip_address(host.strip("[]")))]
+    except ValueError:
+        pass
+    addresses = resolve(host, port)
+    if not addresses:
+        raise AddressRefused(f"cannot resolve {host}: no address")
+    return addresses
+
+
 def public_addresses(host: str, port: int, resolve: Resolver = system_resolver) -> list[str]:
     """The host's addresses, if every one is public; AddressRefused otherwise.
 
     A host that resolves to any non-public address is refused as a whole: which of its
     addresses a connection would use is not ours to predict.
     """
-    try:
-        literal: IPAddress | None = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        literal = None
-    addresses = [str(literal)] if literal is not None else resolve(host, port)
-    if not addresses:
-        raise AddressRefused(f"cannot resolve {host}: no address")
+    addresses = addresses_of(host, port, resolve)
     for address in addresses:
         try:
             public = is_public_address(address.split("%")[0])  # drop an IPv6 zone
         except ValueError:
             raise AddressRefused(f"{host} resolves to an invalid address {address!r}") from None
         if not public:
-            shown = host if literal is not None else f"{host} resolves to {address}, which"
+            named = address != host.strip("[]")
+            shown = f"{host} resolves to {address}, which" if named else host
             raise AddressRefused(
                 f"{shown} is not a public address; only public addresses are fetched for "
                 "links from feeds and URL lists (allow_private_addresses = true allows it)"

@@ -9,6 +9,7 @@ cannot reach the internet, and these error paths need a public-looking first hop
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -235,6 +236,20 @@ def test_tls_checks_the_certificate_for_the_name_not_the_address():
             fetch_article("https://news.example/a", policy=policy)
     assert network.connected == [(PUBLIC, 443)]
     assert network.tls_names == ["news.example"]  # SNI and the certificate check
+
+
+def test_a_resolver_that_never_answers_is_cut_at_the_deadline():
+    def fake_hanging_resolver(host: str, port: int) -> list[str]:
+        time.sleep(5)
+        return [PUBLIC]
+
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out after 0\.3s"):
+        fetch_article(
+            "http://news.example/a",
+            policy=FetchPolicy(timeout=0.3, resolve=fake_hanging_resolver, network=FakeNetwork({})),
+        )
+    assert time.monotonic() - started < 1.5
 
 
 def test_a_private_address_is_fetched_when_allowed():
