@@ -280,6 +280,21 @@ def test_a_digest_config_with_a_malformed_value_is_one_error_line(name, tmp_path
     assert_clear_failure(run, "digest.toml", *fragments)
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_digest_state_where_none_can_be_is_one_error_line(tmp_path, dry_run):
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        'state = "/proc/none/state.sqlite"\n[[sources]]\ntype = "folder"\npath = "a"\n'
+        '[email]\nfrom = "d@example.org"\nto = ["t@example.org"]\n'
+        '[smtp]\nhost = "127.0.0.1"\nport = 9\nsecurity = "none"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    args = ["digest", "--config", str(config), *(["--dry-run", "-o", str(out)] if dry_run else [])]
+    run = run_cli(args, out)
+    assert_clear_failure(run, "/proc/none/state.sqlite", "cannot", "No such file or directory")
+
+
 @pytest.mark.parametrize(
     ("url", "fragment"),
     [

@@ -39,7 +39,7 @@ from .config import DigestConfig
 from .email import build_email
 from .send import SendError, send_message
 from .sources import canonical_url, content_hash, list_items, load_text
-from .state import State, StoredArticle
+from .state import State, StateError, StoredArticle
 
 if TYPE_CHECKING:
     from ..pipeline import Summarizer
@@ -104,8 +104,11 @@ class _Budget:
 def run_lock(state_path: Path) -> Iterator[None]:
     """Hold an exclusive lock beside the state file; DigestLocked if another run holds it."""
     path = state_path.with_name(state_path.name + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise StateError(f"{path}: cannot create the run's lock file: {error.strerror}") from None
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
