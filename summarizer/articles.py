@@ -80,9 +80,12 @@ def read_file(path: Path) -> Article:
             raise InputError(f"{path}: no such file")
         if path.is_dir():
             raise InputError(f"{path}: is a folder; pass the files in it")
-        if path.stat().st_size > MAX_ARTICLE_BYTES:
+        if not path.is_file():  # a device or a pipe (/dev/zero) may never end
+            raise InputError(f"{path}: not a regular file")
+        with path.open("rb") as file:
+            data = file.read(MAX_ARTICLE_BYTES + 1)
+        if len(data) > MAX_ARTICLE_BYTES:
             raise InputError(f"{path}: larger than {MAX_ARTICLE_BYTES // 1024 // 1024} MB")
-        data = path.read_bytes()
     except OSError as error:  # unreadable, a name too long, a dangling link
         raise InputError(f"{path}: cannot read: {error.strerror or error}") from None
     text = decode(data, str(path))

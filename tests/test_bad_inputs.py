@@ -137,6 +137,15 @@ def test_a_file_name_too_long_for_the_system_is_refused(tmp_path):
     assert_clear_failure(summarize_to_file(tmp_path, path), "cannot read", "File name too long")
 
 
+@pytest.mark.parametrize("kind", ["device", "pipe"])
+def test_a_file_that_may_never_end_is_refused_unread(kind, tmp_path):
+    # /dev/zero and a named pipe say they are empty and never end: reading them would hang.
+    path = Path("/dev/zero") if kind == "device" else tmp_path / "pipe.txt"
+    if kind == "pipe":
+        os.mkfifo(path)
+    assert_clear_failure(summarize_to_file(tmp_path, path), str(path), "not a regular file")
+
+
 def test_missing_file_and_folder_are_refused(tmp_path):
     assert_clear_failure(summarize_to_file(tmp_path, tmp_path / "nope.txt"), "no such file")
     folder = tmp_path / "folder.txt"
