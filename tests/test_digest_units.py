@@ -385,3 +385,23 @@ def test_one_unreadable_file_does_not_hide_the_rest_of_its_folder(tmp_path, capl
     assert "broken.md: the front matter is not valid YAML" in caplog.text
     assert "dangling.md: No such file or directory" in caplog.text
     assert "impossible.md: front matter 'published': 2025-13-45 is not a date" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("missing.txt", None, "No such file or directory"),
+        ("latin1.txt", "Caf\xe9\n".encode("latin-1"), r"not valid UTF-8 text \(byte 3\)"),
+        ("huge.txt", b"https://a.example/x\n" * 60_000, "a URL list larger than 1 MB"),
+        ("/dev/zero", None, "not a regular file"),
+    ],
+)
+def test_an_unreadable_url_list_file_is_one_source_error(tmp_path, name, data, message):
+    from summarizer.digest.sources import SourceError, UrlListSource
+
+    path = tmp_path / name
+    if data is not None:
+        path.write_bytes(data)
+    with pytest.raises(SourceError, match=message) as caught:
+        list_items(UrlListSource(type="urls", file=path))
+    assert "\n" not in str(caught.value)

@@ -29,6 +29,7 @@ from ..fetch import FetchPolicy, fetch, fetch_article
 
 log = logging.getLogger("summarizer.digest")
 
+_URL_LIST_MAX_BYTES = 1024 * 1024
 _TRACKING = re.compile(r"^(utm_.*|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|cmpid|at_medium)$")
 
 
@@ -220,10 +221,16 @@ def _urls(source: UrlListSource) -> list[str]:
     urls = list(source.urls)
     if source.file is not None:
         try:
-            lines = source.file.read_text(encoding="utf-8").splitlines()
+            if source.file.exists() and not source.file.is_file():
+                raise SourceError(f"{source.file}: not a regular file")
+            with source.file.open("rb") as file:
+                data = file.read(_URL_LIST_MAX_BYTES + 1)
+            lines = data.decode("utf-8").splitlines()
         except OSError as error:
             raise SourceError(f"{source.file}: {error.strerror}") from None
         except UnicodeDecodeError as error:
             raise SourceError(f"{source.file}: not valid UTF-8 text (byte {error.start})") from None
+        if len(data) > _URL_LIST_MAX_BYTES:
+            raise SourceError(f"{source.file}: a URL list larger than 1 MB")
         urls.extend(line.strip() for line in lines if line.strip() and not line.startswith("#"))
     return urls
