@@ -193,14 +193,21 @@ def load_settings(**overrides: object) -> Settings:
     from .errors import ConfigError
 
     given = {name: value for name, value in overrides.items() if value is not None}
+    path = config_file()
+    try:
+        irregular = path.exists() and not path.is_file()  # a device or a pipe may never end
+    except OSError as error:  # a name too long
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    if irregular:
+        raise ConfigError(f"{path}: not a regular file")
     try:
         return Settings(**given)  # type: ignore[arg-type]
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{config_file()}: invalid TOML: {error}") from None
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
     except UnicodeDecodeError as error:
-        raise ConfigError(f"{config_file()}: not valid UTF-8 text (byte {error.start})") from None
+        raise ConfigError(f"{path}: not valid UTF-8 text (byte {error.start})") from None
     except OSError as error:
-        raise ConfigError(f"{config_file()}: cannot read: {error.strerror or error}") from None
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -251,6 +251,19 @@ def test_a_settings_file_with_a_malformed_value_is_one_error_line(name, tmp_path
     assert_clear_failure(summarize_to_file(tmp_path, article), *fragments)
 
 
+@pytest.mark.parametrize("command", ["summarize", "digest"])
+def test_a_config_file_that_may_never_end_is_refused_unread(command, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    if command == "summarize":
+        monkeypatch.setenv("SUMMARIZER_CONFIG", "/dev/zero")
+        article = tmp_path / "article.txt"
+        article.write_text("The council met on Tuesday.\n", encoding="utf-8")
+        run = run_cli(["summarize", str(article), "-o", str(out / "s.md")], out)
+    else:
+        run = run_cli(["digest", "--config", "/dev/zero", "--dry-run", "-o", str(out)], out)
+    assert_clear_failure(run, "/dev/zero: not a regular file")
+
+
 def test_malformed_prices_are_ignored_with_a_warning(tmp_path, monkeypatch, caplog):
     from summarizer.pricing import DEFAULT_PRICES, price_table
 

@@ -156,6 +156,12 @@ class DigestConfig(_Section):
 def load_config(path: Path) -> DigestConfig:
     """Read and validate a digest config file; a problem is a one-line ConfigError."""
     try:
+        irregular = path.exists() and not path.is_file()  # a device or a pipe may never end
+    except OSError as error:  # a name too long
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    if irregular:
+        raise ConfigError(f"{path}: not a regular file")
+    try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file (see examples/digest.toml)") from None
