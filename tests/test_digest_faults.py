@@ -138,6 +138,28 @@ def test_a_mail_server_that_drops_the_connection_during_data(config_path, smtp, 
     assert smtp.inbox.messages[0]["Message-ID"] == digest.message_id
 
 
+class _Rejects:
+    async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
+        return "554 5.7.1 message rejected as spam"
+
+
+def test_a_message_the_server_rejects_for_good_is_not_sent_again(config_path, smtp):  # noqa: F811
+    smtp.stop()
+    controller = Controller(_Rejects(), hostname="127.0.0.1", port=smtp.port)
+    controller.start()
+    try:
+        rejected = run_digest_once(config_path)
+    finally:
+        controller.stop()
+    smtp.start()
+    later = run_digest_once(config_path)
+
+    assert rejected.sent == rejected.pending == [] and later.sent == []
+    [digest] = _digests(config_path)
+    assert digest.status == "failed" and "554 5.7.1 message rejected as spam" in digest.last_error
+    assert smtp.inbox.messages == []
+
+
 def _digests(config_path: Path) -> list:
     from summarizer.digest.state import State
 

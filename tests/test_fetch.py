@@ -52,6 +52,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             self.send_header("Location", "http://[::1")
             self.end_headers()
             return None
+        if self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
+            return None
         if self.path == "/moved":
             self.send_response(301)
             self.send_header("Location", "/article.html")
@@ -134,6 +139,7 @@ def test_fetch_plain_text_is_taken_as_is(site):
         ("/login.html", "not an article page"),
         ("/to-ftp", "not http(s)"),
         ("/to-nowhere", "redirected to"),
+        ("/loop", "more than 5 redirects"),
     ],
 )
 def test_fetch_failures_are_one_clear_line(site, path, message):
