@@ -1,7 +1,7 @@
 """Time budgets: per article (fetch, extraction and summary together) and per digest run.
 
 A budget is counted while work runs, not while an article waits for a free slot: with a
-local model, the last of fifty articles waits for the forty-nine before it.
+local model, the last article of a batch waits for every one before it.
 """
 
 from __future__ import annotations
