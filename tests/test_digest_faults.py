@@ -338,6 +338,23 @@ def test_a_run_out_of_time_skips_the_rest_and_the_next_run_takes_it(tmp_path, si
     assert_delivered_once(smtp)
 
 
+def test_articles_over_max_articles_wait_for_the_next_run(tmp_path, site, smtp):  # noqa: F811
+    config_path = write_config(tmp_path / "digest.toml", site, smtp.port, limits="max_articles = 2")
+
+    first = run_digest_once(config_path)
+    second = run_digest_once(config_path)
+
+    assert (first.collected, second.collected) == (2, 2)
+    assert [str(s) for s in first.skipped] == [
+        "further new articles: this run took max_articles = 2; the next run takes them"
+    ]
+    stories = [parts(message)[0] for message in smtp.inbox.messages]
+    assert len(stories) == 2
+    for title in TITLES:  # each story in one digest, once
+        assert sum(text.splitlines().count(title) for text in stories) == 1, title
+    assert sum(ALL_TITLES[3] in text for text in stories) == 1
+
+
 def test_an_article_over_its_time_is_a_failed_attempt(tmp_path, site, smtp, monkeypatch):  # noqa: F811
     from summarizer import Summarizer
 

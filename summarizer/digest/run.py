@@ -211,7 +211,8 @@ def collect(
             continue
         for item in items:
             if added >= limits.max_articles:
-                log.warning("limit of %d new articles reached", limits.max_articles)
+                why = f"this run took max_articles = {limits.max_articles}; the next run takes them"
+                report.skip("further new articles", why)
                 return added
             if _too_old(item.dated, today, limits.max_age_days):
                 continue
