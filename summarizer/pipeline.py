@@ -239,8 +239,9 @@ class Summarizer:
         A small model often leaves `demands`, the last list of its answer, empty where the
         article says plainly who demands what; asked for them alone, it finds some. Asked
         of an article that reports none, it invents one: so only an article that uses a
-        word of demand is asked (docs/eval.md). An answer that lists demands is never asked
-        again: shown its own answer, the model copies it.
+        word of demand is asked (docs/experiments/2026-11-26-demands-follow-up.md). An
+        answer that lists demands is never asked again: shown its own answer, the model
+        copies it.
         """
         return self.settings.demands_follow_up and _DEMAND_WORDS.search(article.text) is not None
 

@@ -67,7 +67,8 @@ def test_the_follow_up_is_off_by_default(tmp_path):
 
 
 def test_an_article_without_a_word_of_demand_is_not_asked(tmp_path):
-    # Asked of an article that reports no demand, the model invents one (docs/eval.md).
+    # Asked of an article that reports no demand, the model invents one
+    # (docs/experiments/2026-11-26-demands-follow-up.md).
     backend = ScriptedBackend(fake_answer_without_demands())
     result = summarizer_with(backend, tmp_path, demands_follow_up=True).summarize(ARTICLE)
     assert len(backend.requests) == 1 and result.summary.demands == []
