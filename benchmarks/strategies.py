@@ -84,13 +84,17 @@ def main() -> None:
     parser.add_argument("--strategy", action="append", choices=["one-call", "staged"])
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the runs as JSON here")
+    parser.add_argument(
+        "--cache-dir", type=Path, help="record every response here (default: cache off)"
+    )
     options = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     article = read_file(SEED)
     print(f"CPU: {cpu()}")
     runs: list[dict[str, Any]] = []
     for strategy in options.strategy or ["staged"]:
-        summarizer = Summarizer(model="local", cache="off", strategy=strategy)
+        cache = {"cache": "record", "cache_dir": options.cache_dir} if options.cache_dir else {}
+        summarizer = Summarizer(model="local", strategy=strategy, **({"cache": "off"} | cache))
         seconds = []
         for _ in range(options.repeat):
             summarizer.client.backend.llama.reset()  # no article read before: a cold start

@@ -77,6 +77,24 @@ SPEECH_VERBS = frozenset(
         "call",
     ]
 )
+# Verbs that ask someone to do something ("urged the council to", "called on X to").
+DEMAND_VERBS = frozenset(
+    [
+        "urge",
+        "persuade",
+        "press",
+        "pressure",
+        "ask",
+        "call",
+        "demand",
+        "implore",
+        "push",
+        "order",
+        "request",
+        "tell",
+        "insist",
+    ]
+)
 # Nouns that speak for the entity they belong to ("a spokesperson for Keir Starmer").
 _SPOKESPEOPLE = frozenset(
     [
@@ -148,12 +166,27 @@ class Attribution:
     verb: str
 
 
+@dataclass(frozen=True)
+class DemandFrame:
+    """Who asks whom to do what ("Trump will try to persuade Putin to support a ceasefire").
+
+    `by` and `of` are candidates' names (`of` None when the one asked is not one), `what`
+    is the article's own words for what is asked, in sentence `sentence` (from 1).
+    """
+
+    by: str
+    of: str | None
+    what: str
+    sentence: int
+
+
 @dataclass
 class Analysis:
     """What code finds in an article before any model call."""
 
     candidates: list[Candidate]
     attributions: list[Attribution]
+    demands: list[DemandFrame] = field(default_factory=list)
 
     def candidate(self, name: str) -> Candidate | None:
         """The candidate with this name, if any."""
@@ -196,7 +229,7 @@ def analyse(text: str, sentences: Sequence[Sentence], limit: int = 20) -> Analys
             for token in span:
                 by_token[token.i] = candidate
     _unlabelled_mentions(doc, candidates, by_token, number)
-    attributions = _attributions(doc, by_token, number)
+    attributions, demands = _attributions(doc, by_token, number)
     # Speakers and people first, then the most mentioned; listed in the article's order.
     speakers = {a.speaker for a in attributions}
     ranked = sorted(
@@ -207,6 +240,7 @@ def analyse(text: str, sentences: Sequence[Sentence], limit: int = 20) -> Analys
     return Analysis(
         [c for c in candidates if c.name in kept],
         [a for a in attributions if a.speaker in kept],
+        [d for d in demands if d.by in kept and (d.of is None or d.of in kept)],
     )
 
 
@@ -365,9 +399,15 @@ def _affiliation(cluster: list[Span]) -> str | None:
     return None
 
 
-def _attributions(doc: Doc, by_token: dict[int, Candidate], number: Any) -> list[Attribution]:
-    """Who says what where: speech verbs' subjects, then "according to" in sentences without."""
+def _attributions(
+    doc: Doc, by_token: dict[int, Candidate], number: Any
+) -> tuple[list[Attribution], list[DemandFrame]]:
+    """Who says what where, and who asks whom to do what.
+
+    Speakers are speech verbs' subjects, then "according to" in sentences without one.
+    """
     found: list[Attribution] = []
+    demands: list[DemandFrame] = []
     last_person: tuple[int, Candidate] | None = None  # (sentence, speaker) for "he said"
     for token in doc:
         sentence = number(token.idx)
@@ -376,9 +416,13 @@ def _attributions(doc: Doc, by_token: dict[int, Candidate], number: Any) -> list
             last_person = (sentence, candidate)
         if token.pos_ != "VERB":
             continue
-        speaker: Candidate | None = None
-        # "he said": the last person who spoke, else the last one named, a sentence back.
+        # "he had asked the Kremlin not to attack": the last person who spoke, else named.
         recent = _last_speaker(found, by_token) or last_person
+        if token.lemma_ in DEMAND_VERBS:
+            frame = _demand(token, by_token, recent, sentence)
+            if frame is not None:
+                demands.append(frame)
+        speaker: Candidate | None = None
         if token.lemma_ in SPEECH_VERBS:
             speaker = _resolve(_subject(token), by_token, recent, sentence)
         elif token.lower_ == "according":
@@ -390,7 +434,45 @@ def _attributions(doc: Doc, by_token: dict[int, Candidate], number: Any) -> list
             found.append(Attribution(speaker.name, sentence, token.lemma_))
     # "According to Reuters, Kallas said": the sentence's speaker is the one who said it.
     verbs = {a.sentence for a in found if a.verb != "accord"}
-    return [a for a in found if a.verb != "accord" or a.sentence not in verbs]
+    return [a for a in found if a.verb != "accord" or a.sentence not in verbs], demands
+
+
+def _demand(
+    verb: Token,
+    by_token: dict[int, Candidate],
+    recent: tuple[int, Candidate] | None,
+    sentence: int,
+) -> DemandFrame | None:
+    """The demand a verb of asking makes, when its asker is a candidate and it says what."""
+    by = _resolve(_subject(verb), by_token, recent, sentence)
+    if by is None:
+        return None
+    children = list(verb.children)
+    asked = next((c for c in children if c.dep_ in {"dobj", "iobj"}), None)
+    on = next((c for c in children if c.dep_ == "prep" and c.lower_ == "on"), None)
+    if asked is None and on is not None:
+        asked = next((c for c in on.children if c.dep_ == "pobj"), None)
+    action = next((c for c in children if c.dep_ == "xcomp"), None)
+    if action is None and verb.lemma_ in {"demand", "insist", "urge", "ask"}:
+        action = next((c for c in children if c.dep_ == "ccomp"), None)
+        if action is not None and asked is None:  # "demanded that Kessel release water"
+            asked = next((c for c in action.children if c.dep_ == "nsubj"), None)
+    if action is None:
+        return None
+    # What is asked, without "to", the subject of a that-clause, or a clause of time.
+    skipped = {
+        t.i
+        for child in action.subtree
+        if child.dep_ == "advcl"
+        or (child.head == action and child.dep_ in {"mark", "nsubj"})
+        or (child.head == action and child.dep_ == "aux" and child.lower_ == "to")
+        for t in child.subtree
+    }
+    what = "".join(t.text_with_ws for t in action.subtree if t.i not in skipped).strip(" ,")
+    of = _resolve(asked, by_token, recent, sentence) if asked is not None else None
+    if not what or (of is not None and of.name == by.name):
+        return None
+    return DemandFrame(by.name, of.name if of else None, what, sentence)
 
 
 def _last_speaker(

@@ -60,7 +60,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("summarizer")
 
 MAX_EVENTS = 5
+SENTENCES_PER_EVENT = 3
 MAX_DEMANDS = 3
+MAX_DEMAND_SENTENCES = 6
+SUMMARY_CHARS = 250
 MAX_SPEAKERS = 5
 SENTENCES_PER_SPEAKER = 2
 MAX_REPAIRS = 3
@@ -125,7 +128,8 @@ _STOP_WORDS = frozenset(
     ]
 )
 _DEMAND_WORDS = re.compile(
-    r"\b(?:demand(?:s|ed)?|call(?:s|ed)? (?:on|for)|urg(?:e|es|ed)|press(?:es|ed)?|persuade"
+    r"\b(?:demand(?:s|ed)?|call(?:s|ed)? (?:on|for)|urg(?:e|es|ed)|persuade"
+    r"|press(?:es|ed)? \w+ (?:to|for)"
     r"|ask(?:s|ed)? (?:\w+ ){0,3}(?:to|for)|insist(?:s|ed)?|appeal(?:s|ed)? (?:to|for)"
     r"|want(?:s|ed)? \w+ to|ultimatum|condition)",
     re.IGNORECASE,
@@ -150,6 +154,33 @@ class Answers:
     cite: type[BaseModel]
 
 
+def _cited(first: int, last: int) -> Any:
+    """One or two sentence numbers from `first` to `last`, enumerated and bounded."""
+    number = Annotated[
+        int,
+        Field(ge=first, le=last),
+        WithJsonSchema(
+            {
+                "type": "integer",
+                "minimum": first,
+                "maximum": last,
+                "enum": list(range(first, last + 1)),
+            }
+        ),
+    ]
+    return Annotated[
+        list[number],
+        Field(min_length=1, max_length=2, description="The cited sentences' numbers."),
+    ]
+
+
+def sections(count: int) -> tuple[tuple[int, int], ...]:
+    """The article's sentences (numbered from 1) cut into at most MAX_EVENTS even parts."""
+    parts = max(1, min(MAX_EVENTS, count // SENTENCES_PER_EVENT))
+    bounds = [round(index * count / parts) for index in range(parts + 1)]
+    return tuple((bounds[i] + 1, bounds[i + 1]) for i in range(parts))
+
+
 @functools.cache
 def answer_models(names: tuple[str, ...], sentences: int, speakers: tuple[str, ...]) -> Answers:
     """The answer models for an article with these candidates, sentences and speakers.
@@ -158,37 +189,29 @@ def answer_models(names: tuple[str, ...], sentences: int, speakers: tuple[str, .
     bounds too, for servers that read those), so a grammar-constrained model cannot name
     an actor not listed or cite a sentence that does not exist.
     """
-    number = Annotated[
-        int,
-        Field(ge=1, le=sentences),
-        WithJsonSchema(
-            {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": sentences,
-                "enum": list(range(1, sentences + 1)),
-            }
-        ),
-    ]
-    cited = Annotated[
-        list[number],
-        Field(min_length=1, max_length=2, description="The cited sentences' numbers."),
-    ]
+    cited = _cited(1, sentences)
     name = Annotated[str, WithJsonSchema({"type": "string", "enum": list(names)})]
-    event = create_model(
-        "StagedEvent",
-        what=(_text(70), ...),
-        category=(EventCategory, ...),
-        status=(EventStatus, ...),
-        when=(_text(30) | None, ...),
-        actors=(Annotated[list[name], Field(max_length=3)], ...),
-        sentences=(cited, ...),
-    )
-    events = create_model(
-        "StagedEvents",
-        summary=(_text(220), ...),
-        events=(Annotated[list[event], Field(min_length=1, max_length=MAX_EVENTS)], ...),
-    )
+
+    def event(first: int, last: int) -> type[BaseModel]:
+        return create_model(
+            f"StagedEvent{first}to{last}",
+            what=(_text(90), ...),
+            category=(EventCategory, ...),
+            status=(EventStatus, ...),
+            when=(_text(30) | None, ...),
+            actors=(Annotated[list[name], Field(max_length=3)], ...),
+            sentences=(_cited(first, last), ...),
+        )
+
+    # One event per part of the article, each citing its own part: asked for a list, the
+    # model walks from the first sentence and stops before the article's middle. The
+    # summary comes after the events, so that it sums them up rather than copying the
+    # opening.
+    parts: dict[str, Any] = {
+        f"part_{index}": (event(first, last), Field(..., alias=f"sentences {first}-{last}"))
+        for index, (first, last) in enumerate(sections(sentences))
+    }
+    events = create_model("StagedEvents", **parts, summary=(_text(SUMMARY_CHARS), ...))
     demand = create_model(
         "StagedDemand",
         by=(name, ...),
@@ -200,7 +223,7 @@ def answer_models(names: tuple[str, ...], sentences: int, speakers: tuple[str, .
         "StagedDemands",
         demands=(Annotated[list[demand], Field(max_length=MAX_DEMANDS)], ...),
     )
-    stance = create_model("StagedStance", topic=(_text(30), ...), stance=(_text(100), ...))
+    stance = create_model("StagedStance", topic=(_text(30), ...), stance=(_text(90), ...))
     stances = None
     if speakers:
         # One property per speaker, named by the speaker: the grammar writes each name
@@ -277,14 +300,20 @@ class StagedRun:
 
     def summary(self) -> ArticleSummary:
         """Ask every question and assemble the summary."""
-        overview = self.ask(prompts.render("staged/events.j2"), self.models.events)
-        events = [self._event(item) for item in overview.events]
+        overview = self.ask(
+            prompts.render("staged/events.j2", parts=sections(len(self.sentences))),
+            self.models.events,
+        )
+        events = [
+            self._event(getattr(overview, f"part_{index}"))
+            for index in range(len(sections(len(self.sentences))))
+        ]
         positions = self._positions()
-        demands = self._demands() if _DEMAND_WORDS.search(self.article.text) else []
+        demands = self._demands()
         self._repair([*events, *demands])
         actors = self._actors(events, positions, demands)
         return ArticleSummary(
-            summary=overview.summary,
+            summary=_whole_sentences(overview.summary, SUMMARY_CHARS),
             key_points=self._key_points(events, positions, overview.summary),
             actors=actors,
             events=events,
@@ -337,8 +366,35 @@ class StagedRun:
         return positions
 
     def _demands(self) -> list[Demand]:
+        """The demands code finds; else asked of an article with a word of demand.
+
+        A verb of asking ("urged", "persuade", "called on") gives the asker, the one asked
+        and what is asked by its grammar, in the article's own words: no question needed.
+        Without one, the model is shown the sentences that use a word of demand.
+        """
+        if self.analysis.demands:
+            demands = []
+            for frame in self.analysis.demands[:MAX_DEMANDS]:
+                demand = Demand(
+                    by=frame.by,
+                    of=frame.of,
+                    what=frame.what,
+                    evidence=self._evidence([frame.sentence]),
+                )
+                demand.support = "strong"  # by the sentence's grammar
+                demands.append(demand)
+            return demands
+        cues = [
+            (number, " ".join(sentence.text.split()))
+            for number, sentence in enumerate(self.sentences, 1)
+            if _DEMAND_WORDS.search(sentence.text)
+        ][:MAX_DEMAND_SENTENCES]
+        if not cues:
+            return []
         try:
-            answer = self.ask(prompts.render("staged/demands.j2"), self.models.demands)
+            answer = self.ask(
+                prompts.render("staged/demands.j2", sentences=cues), self.models.demands
+            )
         except SummarizationFailed as error:
             log.warning("the question for demands went unanswered: %s", error)
             return []
@@ -356,7 +412,8 @@ class StagedRun:
         """Ask again, for its sentences only, about each item its citation does not support."""
         repairs = 0
         for item in items:
-            item.support = self.support(item)
+            if item.support is None:
+                item.support = self.support(item)
             if item.support == "strong" or repairs >= MAX_REPAIRS:
                 continue
             repairs += 1
@@ -438,6 +495,14 @@ class StagedRun:
         while len(points) < 3:  # a summary of one sentence and almost nothing else
             points.append(points[-1] if points else summary)
         return points
+
+
+def _whole_sentences(text: str, limit: int) -> str:
+    """The text cut back to its last full sentence when the length bound cut it short."""
+    if len(text) < limit - 10 or text.endswith((".", "!", "?", '"', "”", "’", ")")):
+        return text
+    sentences = split_sentences(text)
+    return text[: sentences[-2].end] if len(sentences) > 1 else text.rstrip(" ,;") + "…"
 
 
 def _summary_sentences(summary: str) -> list[str]:

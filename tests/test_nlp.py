@@ -69,3 +69,24 @@ def test_a_spokesperson_speaks_for_the_person_named():
 def test_text_without_names_has_no_candidates():
     _, analysis = analysed("It rained all day, and the river rose by a metre.")
     assert analysis.candidates == [] and analysis.attributions == []
+
+
+def test_verbs_of_asking_give_who_asks_whom_for_what(seed_article):
+    _, analysis = analysed(seed_article.text)
+    frames = {(d.by, d.of, d.what) for d in analysis.demands}
+    # "Trump will try to persuade Putin to support a 30-day ceasefire proposed by …"
+    assert (
+        "Donald Trump",
+        "Vladimir Putin",
+        "support a 30-day ceasefire proposed by the US and Ukraine",
+    ) in frames
+    # "… telling Truth Social … that he had asked the Kremlin not to attack …": "he" is Trump.
+    assert ("Donald Trump", "Kremlin", "not attack Ukrainian troops in Kursk") in frames
+
+
+def test_a_that_clause_names_the_one_asked():
+    text = "Rosa Imari demanded that Piet Kessel release more water from the dam."
+    _, analysis = analysed(text)
+    assert [(d.by, d.of, d.what, d.sentence) for d in analysis.demands] == [
+        ("Rosa Imari", "Piet Kessel", "release more water from the dam", 1)
+    ]

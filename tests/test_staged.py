@@ -22,13 +22,25 @@ def number(run: staged.StagedRun, words: str) -> int:
 def test_the_answer_schema_enumerates_candidates_and_sentence_numbers(seed_article):
     run = staged_run(seed_article)
     schema = run.models.events.model_json_schema()
-    event = schema["$defs"]["StagedEvent"]["properties"]
-    assert "Dmitry Peskov" in event["actors"]["items"]["enum"]
-    sentences = event["sentences"]
-    assert (sentences["minItems"], sentences["maxItems"]) == (1, 2)
-    assert sentences["items"]["enum"] == list(range(1, len(run.sentences) + 1))
-    assert sentences["items"]["maximum"] == len(run.sentences)
-    assert schema["properties"]["events"]["maxItems"] == staged.MAX_EVENTS
+    parts = staged.sections(len(run.sentences))
+    assert len(parts) == staged.MAX_EVENTS and parts[0][0] == 1
+    assert parts[-1][1] == len(run.sentences)
+    # One event per part of the article, named by its sentences, then the summary.
+    assert list(schema["properties"]) == [f"sentences {a}-{b}" for a, b in parts] + ["summary"]
+    for first, last in parts:
+        event = schema["$defs"][f"StagedEvent{first}to{last}"]["properties"]
+        assert "Dmitry Peskov" in event["actors"]["items"]["enum"]
+        sentences = event["sentences"]
+        assert (sentences["minItems"], sentences["maxItems"]) == (1, 2)
+        assert sentences["items"]["enum"] == list(range(first, last + 1))
+        assert (sentences["items"]["minimum"], sentences["items"]["maximum"]) == (first, last)
+    cite = run.models.cite.model_json_schema()["properties"]["sentences"]["items"]
+    assert cite["enum"] == list(range(1, len(run.sentences) + 1))
+
+
+def test_a_short_article_is_one_part():
+    assert staged.sections(4) == ((1, 4),)
+    assert staged.sections(2) == ((1, 2),)
 
 
 def test_each_speaker_gets_its_own_property_and_its_own_sentences(seed_article):
@@ -53,9 +65,7 @@ def test_a_citation_that_does_not_name_the_actors_is_weak(seed_article):
         evidence=zelenskyy,
     )
     assert run.support(inverted) == "weak"
-    right = inverted.model_copy(
-        update={"participants": ["Volodymyr Zelenskyy", "Vladimir Putin"]}
-    )
+    right = inverted.model_copy(update={"participants": ["Volodymyr Zelenskyy", "Vladimir Putin"]})
     assert run.support(right) == "strong"
     # A surname is enough to name a person: "Trump will try to persuade Putin".
     demand = Demand(
