@@ -6,17 +6,11 @@ local model, the last article of a batch waits for every one before it.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .errors import SummarizerError
-
-if TYPE_CHECKING:
-    from .articles import Article
-    from .pipeline import Outcome, Summarizer
 
 
 @dataclass(frozen=True)
@@ -41,45 +35,6 @@ class Deadline:
 
 
 # Given an article's index as its summary starts: the seconds it may take, and the error
-# it ends with if they run out (each budget names itself).
+# it ends with if they run out (each budget names itself). `Summarizer.asummarize_many`
+# takes one.
 Budget = Callable[[int], tuple[float | None, SummarizerError]]
-
-
-async def asummarize_within(
-    summarizer: Summarizer,
-    articles: Sequence[Article],
-    budget: Budget,
-    *,
-    on_done: Callable[[int, Outcome], None] | None = None,
-) -> list[Outcome]:
-    """Summarise the articles as `Summarizer.asummarize_many` does, each within its budget.
-
-    An article whose budget is spent before its summary starts, or runs out during it, ends
-    with the budget's error. The model request in flight is
-    abandoned; a local model's runs on in its thread until that one request ends.
-    """
-    limit = asyncio.Semaphore(summarizer.settings.concurrency)
-    await asyncio.to_thread(lambda: summarizer.client)  # load the backend once, not per task
-
-    async def one(index: int, article: Article) -> Outcome:
-        async with limit:
-            seconds, expired = budget(index)
-            try:
-                if seconds is not None and seconds <= 0:
-                    raise expired
-                async with asyncio.timeout(seconds):
-                    outcome: Outcome = await summarizer.asummarize(article)
-            except TimeoutError:
-                outcome = expired
-            except SummarizerError as error:
-                outcome = error
-        if on_done is not None:
-            on_done(index, outcome)
-        return outcome
-
-    try:
-        return list(await asyncio.gather(*(one(i, a) for i, a in enumerate(articles))))
-    finally:
-        close = getattr(summarizer.client.backend, "aclose", None)
-        if close is not None:  # release connections before this event loop ends
-            await close()

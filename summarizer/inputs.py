@@ -10,7 +10,6 @@ public addresses unless `allow_private_addresses` is set.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import hashlib
 import re
@@ -235,9 +234,7 @@ def summarize_sources(
         return total - loaded[pending[position]].seconds, expired
 
     if pending:
-        from .deadline import asummarize_within
-
-        results = asyncio.run(asummarize_within(summarizer, articles, budget, on_done=done))
+        results = summarizer.summarize_many(articles, on_done=done, budget=budget)
         for index, outcome in zip(pending, results, strict=True):
             outcomes[index] = outcome
     return [outcome for outcome in outcomes if outcome is not None]

@@ -34,6 +34,7 @@ from .schema import (
 from .split import split_text
 
 if TYPE_CHECKING:
+    from .deadline import Budget
     from .llm import Backend, CallLog, ModelClient
 
 log = logging.getLogger("summarizer")
@@ -169,19 +170,30 @@ class Summarizer:
         articles: Iterable[str | Article],
         *,
         on_done: Callable[[int, Outcome], None] | None = None,
+        budget: Budget | None = None,
     ) -> list[Outcome]:
         """Summarise many articles, at most `settings.concurrency` at a time.
 
         Returns one outcome per article, in input order: a SummaryResult, or the
         SummarizerError that article ended with; one failure does not stop the others.
+        With a `budget`, an article whose time is spent before its summary starts, or runs
+        out during it, ends with the budget's error; the model request in flight is
+        abandoned (a local model's runs on in its thread until that one request ends).
         """
         limit = asyncio.Semaphore(self.settings.concurrency)
         await asyncio.to_thread(lambda: self.client)  # load the backend once, not per task
 
         async def one(index: int, article: str | Article) -> Outcome:
             async with limit:
+                seconds, expired = budget(index) if budget is not None else (None, None)
                 try:
-                    outcome: Outcome = await self.asummarize(article)
+                    if expired is not None and seconds is not None and seconds <= 0:
+                        raise expired
+                    async with asyncio.timeout(seconds):
+                        outcome: Outcome = await self.asummarize(article)
+                except TimeoutError:
+                    assert expired is not None  # only a budget sets a timeout
+                    outcome = expired
                 except SummarizerError as error:
                     outcome = error
             if on_done is not None:
@@ -200,9 +212,10 @@ class Summarizer:
         articles: Iterable[str | Article],
         *,
         on_done: Callable[[int, Outcome], None] | None = None,
+        budget: Budget | None = None,
     ) -> list[Outcome]:
         """Blocking form of asummarize_many."""
-        return asyncio.run(self.asummarize_many(articles, on_done=on_done))
+        return asyncio.run(self.asummarize_many(articles, on_done=on_done, budget=budget))
 
     def _extract(
         self, messages: list[dict[str, str]], call_log: CallLog, follow_up: bool

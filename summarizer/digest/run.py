@@ -271,7 +271,6 @@ def summarise(
     left for is skipped, and waits for the next run without an attempt counted.
     """
     from ..articles import Article
-    from ..deadline import asummarize_within
     from ..pipeline import Summarizer
 
     report = report or RunReport()
@@ -314,7 +313,7 @@ def summarise(
             counts["ok"] += 1
             state.record_summary(row.id, outcome)  # type: ignore[arg-type]
 
-    asyncio.run(asummarize_within(summarizer, articles, seconds_for, on_done=done))
+    asyncio.run(summarizer.asummarize_many(articles, on_done=done, budget=seconds_for))
     return counts["ok"], counts["failed"]
 
 
