@@ -4,9 +4,13 @@ The seed's answers are real responses of the embedded model, recorded in fixture
 them with SUMMARIZER_FIXTURES=record, see README "Recording fixtures").
 """
 
+import pytest
+
 from summarizer import Article, Summarizer, SummaryResult, staged
 from summarizer.llm import CallLog
 from summarizer.schema import Demand, Event
+
+from .conftest import RECORDING
 
 _results: dict[str, SummaryResult] = {}
 
@@ -112,3 +116,72 @@ def test_the_staged_prompt_has_its_own_hash_and_leaves_the_one_call_hash_alone()
     assert (template_dir() / "staged" / "system.j2").is_file()
     assert not list(template_dir().glob("staged*"))[1:]
     assert [p.name for p in template_dir().glob("*.j2") if "staged" in p.read_text()] == []
+
+
+@pytest.fixture
+def staged_seed(seed_article) -> SummaryResult:
+    # One staged summarisation shared by the tests below (in record mode, one model run).
+    if "seed" not in _results:
+        _results["seed"] = Summarizer(strategy="staged").summarize(seed_article)
+    return _results["seed"]
+
+
+def test_staged_seed_lists_peskov_and_grushko_with_their_titles(staged_seed):
+    actors = {a.name: a for a in staged_seed.summary.actors}
+    assert actors["Dmitry Peskov"].role == "Kremlin spokesperson", actors.keys()
+    assert actors["Alexander Grushko"].role == "Deputy Russian Foreign Minister"
+    assert {"Donald Trump", "Vladimir Putin", "Volodymyr Zelenskyy"} <= actors.keys()
+
+
+def test_staged_seed_every_quote_is_the_articles_own_words(staged_seed):
+    text = staged_seed.article.text
+    quotes = [evidence for _, _, evidence in staged_seed.summary.evidence()]
+    assert quotes
+    for evidence in quotes:
+        assert evidence.match == "exact"
+        assert text[evidence.start : evidence.end] == evidence.quote
+    assert staged_seed.grounding is not None and staged_seed.grounding.exact == 1.0
+
+
+def test_staged_seed_each_position_quotes_its_own_speaker(staged_seed, seed_article):
+    summary = staged_seed.summary
+    run = staged_run(seed_article)
+    said = {(a.speaker, a.sentence) for a in run.analysis.attributions}
+    starts = {s.start: n for n, s in enumerate(run.sentences, 1)}
+    assert len(summary.positions) == len(run.speakers)
+    for position in summary.positions:
+        speaker = summary.actor(position.actor).name
+        for evidence in position.evidence:
+            assert (speaker, starts[evidence.start]) in said, (speaker, evidence.quote)
+        # A stance is a clause, not one word ("accuse").
+        assert len(position.stance.split()) > 2, position.stance
+
+
+def test_staged_seed_has_the_ceasefire_demand_made_by_trump_of_putin(staged_seed):
+    summary = staged_seed.summary
+    names = {a.id: a.name for a in summary.actors}
+    ceasefire = [d for d in summary.demands if "ceasefire" in d.what]
+    assert [(names[d.by], names[d.of]) for d in ceasefire if d.of] == [
+        ("Donald Trump", "Vladimir Putin")
+    ]
+
+
+def test_staged_seed_events_cover_the_article_and_are_checked(staged_seed, seed_article):
+    run = staged_run(seed_article)
+    starts = {s.start: n for n, s in enumerate(run.sentences, 1)}
+    events = staged_seed.summary.events
+    # One event per part, each citing a sentence of its own part, the last part included.
+    cited = [[starts[e.start] for e in event.evidence] for event in events]
+    parts = staged.sections(len(run.sentences))
+    assert len(cited) == len(parts)
+    for numbers, (first, last) in zip(cited, parts, strict=True):
+        assert all(first <= n <= last for n in numbers), (numbers, first, last)
+    assert all(e.support in ("strong", "weak") for e in events)
+
+
+def test_staged_seed_envelope(staged_seed):
+    p = staged_seed.provenance
+    assert p.backend == "local" and p.prompt_hash == staged.prompt_hash()
+    assert p.cache_hit or RECORDING
+    # The events and stances questions, and at least one question for an item's sentences.
+    assert p.attempts >= 3 and p.usage.completion_tokens > 0
