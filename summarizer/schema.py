@@ -5,6 +5,11 @@ schema and rendered into the system prompt. Bounds (maxLength, maxItems) are not
 grammar-constrained local model honours them, so they bound the generation itself.
 Fields marked SkipJsonSchema are computed by code after the answer and never asked of
 the model.
+
+It is one module, longer than most, because it is one specification: the answer models,
+their bounds and the validators that resolve references between them generate the single
+JSON schema sent to the model, and the envelope around them is what every output format
+and store reads.
 """
 
 from __future__ import annotations
