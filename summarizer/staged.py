@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("summarizer")
 
 MAX_EVENTS = 5
-SENTENCES_PER_EVENT = 3
+SENTENCES_PER_EVENT = 2
 MAX_DEMANDS = 3
 MAX_DEMAND_SENTENCES = 6
 SUMMARY_CHARS = 250
@@ -193,14 +193,15 @@ def answer_models(names: tuple[str, ...], sentences: int, speakers: tuple[str, .
     name = Annotated[str, WithJsonSchema({"type": "string", "enum": list(names)})]
 
     def event(first: int, last: int) -> type[BaseModel]:
+        # The sentences first: chosen before the description, they are what it describes.
         return create_model(
             f"StagedEvent{first}to{last}",
+            sentences=(_cited(first, last), ...),
             what=(_text(90), ...),
             category=(EventCategory, ...),
             status=(EventStatus, ...),
             when=(_text(30) | None, ...),
             actors=(Annotated[list[name], Field(max_length=3)], ...),
-            sentences=(_cited(first, last), ...),
         )
 
     # One event per part of the article, each citing its own part: asked for a list, the

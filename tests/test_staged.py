@@ -42,9 +42,11 @@ def test_the_answer_schema_enumerates_candidates_and_sentence_numbers(seed_artic
     assert cite["enum"] == list(range(1, len(run.sentences) + 1))
 
 
-def test_a_short_article_is_one_part():
-    assert staged.sections(4) == ((1, 4),)
-    assert staged.sections(2) == ((1, 2),)
+def test_a_short_article_has_a_part_every_two_sentences():
+    assert staged.sections(4) == ((1, 2), (3, 4))
+    assert staged.sections(5) == ((1, 2), (3, 5))
+    assert staged.sections(2) == ((1, 2),) and staged.sections(3) == ((1, 3),)
+    assert staged.sections(1) == ((1, 1),)
 
 
 def test_each_speaker_gets_its_own_property_and_its_own_sentences(seed_article):
@@ -185,3 +187,11 @@ def test_staged_seed_envelope(staged_seed):
     assert p.cache_hit or RECORDING
     # The events and stances questions, and at least one question for an item's sentences.
     assert p.attempts >= 3 and p.usage.completion_tokens > 0
+
+
+def test_staged_many_articles_at_once_give_the_same_answer(staged_seed, seed_article):
+    # summarize_many runs the async path: the staged questions in a worker thread.
+    [outcome] = Summarizer(strategy="staged").summarize_many([seed_article])
+    assert isinstance(outcome, SummaryResult)
+    assert outcome.summary == staged_seed.summary
+    assert outcome.provenance.prompt_hash == staged.prompt_hash()
