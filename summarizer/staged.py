@@ -64,6 +64,7 @@ SENTENCES_PER_EVENT = 2
 MAX_DEMANDS = 3
 MAX_DEMAND_SENTENCES = 6
 SUMMARY_CHARS = 250
+WHAT_CHARS = 90
 MAX_SPEAKERS = 5
 SENTENCES_PER_SPEAKER = 2
 MAX_REPAIRS = 3
@@ -197,7 +198,7 @@ def answer_models(names: tuple[str, ...], sentences: int, speakers: tuple[str, .
         return create_model(
             f"StagedEvent{first}to{last}",
             sentences=(_cited(first, last), ...),
-            what=(_text(90), ...),
+            what=(_text(WHAT_CHARS), ...),
             category=(EventCategory, ...),
             status=(EventStatus, ...),
             when=(_text(30) | None, ...),
@@ -331,7 +332,7 @@ class StagedRun:
 
     def _event(self, item: Any) -> Event:
         return Event(
-            what=item.what,
+            what=_whole_words(item.what, WHAT_CHARS),
             category=item.category,
             status=item.status,
             when=item.when,
@@ -504,6 +505,13 @@ def _whole_sentences(text: str, limit: int) -> str:
         return text
     sentences = split_sentences(text)
     return text[: sentences[-2].end] if len(sentences) > 1 else text.rstrip(" ,;") + "…"
+
+
+def _whole_words(text: str, limit: int) -> str:
+    """A text the length bound cut mid-word ("… have begun discussin") cut to whole words."""
+    if len(text) < limit or text.endswith((".", "!", "?", '"', "”", "’", ")")):
+        return text
+    return text.rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def _summary_sentences(summary: str) -> list[str]:

@@ -195,3 +195,14 @@ def test_staged_many_articles_at_once_give_the_same_answer(staged_seed, seed_art
     assert isinstance(outcome, SummaryResult)
     assert outcome.summary == staged_seed.summary
     assert outcome.provenance.prompt_hash == staged.prompt_hash()
+
+
+def test_a_description_cut_by_its_bound_ends_on_a_whole_word():
+    cut = (
+        "Trump announced late Sunday that negotiators in Washington and Moscow have begun discussin"
+    )
+    assert len(cut) == staged.WHAT_CHARS
+    assert staged._whole_words(cut, staged.WHAT_CHARS).endswith("have begun…")
+    assert staged._whole_words("Rebels attacked the camp", staged.WHAT_CHARS) == (
+        "Rebels attacked the camp"
+    )
