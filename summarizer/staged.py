@@ -246,6 +246,9 @@ def prompt_hash() -> str:
     for path in sorted((prompts.template_dir() / "staged").glob("*.j2")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
+    # The bounds that shape the questions for a given article, which one sample cannot show.
+    bounds = (MAX_EVENTS, SENTENCES_PER_EVENT, MAX_SPEAKERS, SENTENCES_PER_SPEAKER, MAX_REPAIRS)
+    digest.update(json.dumps([*bounds, MAX_DEMANDS, MAX_DEMAND_SENTENCES]).encode())
     models = answer_models(("A",), 1, ("A",))
     for model in (models.events, models.stances, models.demands, models.cite):
         if model is not None:
