@@ -8,8 +8,10 @@ once into the user cache directory and verified by its SHA-256.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import ctypes
 import functools
+import gc
 import hashlib
 import importlib.util
 import json
@@ -114,15 +116,36 @@ def embedded_model_path() -> Path:
 _constructing = threading.Lock()
 
 
+_built: list[functools._lru_cache_wrapper[Any]] = []
+
+
 def _built_once(build: Callable[P, R]) -> Callable[P, R]:
-    cached: Callable[..., R] = functools.cache(build)
+    cached = functools.cache(build)
+    _built.append(cached)
+    call: Callable[..., R] = cached
 
     @functools.wraps(build)
     def one_at_a_time(*args: P.args, **kwargs: P.kwargs) -> R:
         with _constructing:
-            return cached(*args, **kwargs)
+            return call(*args, **kwargs)
 
     return one_at_a_time
+
+
+@atexit.register
+def _release_llama() -> None:
+    """Free every llama.cpp object, then detach our log callback, before Python shuts down.
+
+    Left to interpreter shutdown, a model is freed in no set order: freeing it logs through
+    our callback, which may already be gone, and the process dies of SIGSEGV after its work
+    is done (a test run that passed then exited 139). Late messages go to llama.cpp's own
+    logger instead.
+    """
+    with _constructing:
+        for cached in _built:
+            cached.cache_clear()
+        gc.collect()
+        llama_cpp.llama_log_set(llama_cpp.llama_log_callback(), ctypes.c_void_p(0))
 
 
 @_built_once
