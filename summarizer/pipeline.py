@@ -301,13 +301,29 @@ class Summarizer:
         self, article: Article, parts: list[ArticleSummary], call_log: CallLog, started: float
     ) -> SummaryResult:
         summary = drop_repeats(merge_summaries(parts))
+        describe_unlisted_people(summary, article.text)
+        split_titled_names(summary)
+        drop_places(summary)
+        return self.result(article, summary, call_log, started, prompt_hash(), parts=len(parts))
+
+    def result(
+        self,
+        article: Article,
+        summary: ArticleSummary,
+        call_log: CallLog,
+        started: float,
+        prompt_version: str,
+        *,
+        parts: int = 1,
+    ) -> SummaryResult:
+        """The envelope of a finished summary: its dates resolved, grounded, with provenance.
+
+        Every strategy ends here, so every result is dated and grounded alike.
+        """
         for event in summary.events:
             event.date = dates.resolve(
                 event.when, article.published, planned=event.status == "planned"
             )
-        describe_unlisted_people(summary, article.text)
-        split_titled_names(summary)
-        drop_places(summary)
         grounding = ground(summary, article.text, drop_ungrounded=self.settings.drop_ungrounded)
         backend = self.client.backend
         return SummaryResult(
@@ -316,12 +332,12 @@ class Summarizer:
             provenance=Provenance(
                 model=backend.model,
                 backend=backend.name,
-                prompt_hash=prompt_hash(),
+                prompt_hash=prompt_version,
                 input_hash=article.text_hash,
                 usage=call_log.usage,
                 attempts=call_log.attempts,
                 cache_hit=call_log.cache_hit,
-                parts=len(parts),
+                parts=parts,
                 seconds=round(time.perf_counter() - started, 3),
                 created=dt.datetime.now(dt.UTC),
             ),

@@ -19,7 +19,6 @@ fill the same ArticleSummary as the one-call strategy, with the same grounding a
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import hashlib
 import json
@@ -32,10 +31,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, WithJsonSchema, create_model
 
-from . import dates, prompts
+from . import prompts
 from .articles import Article
 from .errors import SummarizationFailed
-from .grounding import ground
 from .merge import drop_repeats
 from .nlp import Analysis, Candidate, analyse
 from .schema import (
@@ -47,7 +45,6 @@ from .schema import (
     EventStatus,
     Evidence,
     Position,
-    Provenance,
     SummaryResult,
     Support,
 )
@@ -580,23 +577,4 @@ def summarize(summarizer: Summarizer, article: Article) -> SummaryResult | None:
         log.info("article too long for the staged strategy: asking in one call")
         return None
     summary = drop_repeats(run.summary())
-    for event in summary.events:
-        event.date = dates.resolve(event.when, article.published, planned=event.status == "planned")
-    grounding = ground(summary, article.text, drop_ungrounded=summarizer.settings.drop_ungrounded)
-    backend = summarizer.client.backend
-    return SummaryResult(
-        article=article.info,
-        summary=summary,
-        provenance=Provenance(
-            model=backend.model,
-            backend=backend.name,
-            prompt_hash=prompt_hash(),
-            input_hash=article.text_hash,
-            usage=call_log.usage,
-            attempts=call_log.attempts,
-            cache_hit=call_log.cache_hit,
-            seconds=round(time.perf_counter() - started, 3),
-            created=dt.datetime.now(dt.UTC),
-        ),
-        grounding=grounding,
-    )
+    return summarizer.result(article, summary, call_log, started, prompt_hash())
