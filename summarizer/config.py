@@ -184,6 +184,21 @@ class Settings(BaseSettings):
         )
 
 
+def refuse_irregular_file(path: Path) -> None:
+    """Raise ConfigError for a config path that is no regular file or cannot be looked at.
+
+    A device or a pipe may never end when read; a name too long fails on any look.
+    """
+    from .errors import ConfigError
+
+    try:
+        irregular = path.exists() and not path.is_file()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    if irregular:
+        raise ConfigError(f"{path}: not a regular file")
+
+
 def load_settings(**overrides: object) -> Settings:
     """Settings from every source; `None` overrides (unset CLI flags) are ignored."""
     import tomllib
@@ -194,12 +209,7 @@ def load_settings(**overrides: object) -> Settings:
 
     given = {name: value for name, value in overrides.items() if value is not None}
     path = config_file()
-    try:
-        irregular = path.exists() and not path.is_file()  # a device or a pipe may never end
-    except OSError as error:  # a name too long
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    if irregular:
-        raise ConfigError(f"{path}: not a regular file")
+    refuse_irregular_file(path)
     try:
         return Settings(**given)  # type: ignore[arg-type]
     except tomllib.TOMLDecodeError as error:

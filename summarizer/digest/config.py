@@ -13,6 +13,7 @@ from typing import Any, Literal
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ..config import refuse_irregular_file
 from ..errors import ConfigError
 from .sources import FolderSource, SourceConfig, UrlListSource
 
@@ -155,12 +156,7 @@ class DigestConfig(_Section):
 
 def load_config(path: Path) -> DigestConfig:
     """Read and validate a digest config file; a problem is a one-line ConfigError."""
-    try:
-        irregular = path.exists() and not path.is_file()  # a device or a pipe may never end
-    except OSError as error:  # a name too long
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    if irregular:
-        raise ConfigError(f"{path}: not a regular file")
+    refuse_irregular_file(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
