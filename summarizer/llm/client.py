@@ -142,13 +142,7 @@ class ModelClient:
 
         patched = instructor.patch(create=create, mode=instructor.Mode.JSON_SCHEMA)
         try:
-            result = patched(
-                response_model=_ready(response_model),
-                messages=messages,
-                max_retries=self.settings.max_reasks,
-                strict=False,
-                hooks=_reask_logging(),
-            )
+            result = patched(messages=messages, **self._asking(response_model))
         except Exception as error:
             raise self._failure(error, log) from error
         self._commit(log)
@@ -174,18 +168,21 @@ class ModelClient:
 
         patched: Any = instructor.patch(create=create, mode=instructor.Mode.JSON_SCHEMA)
         try:
-            result: T = await patched(
-                response_model=_ready(response_model),
-                messages=messages,
-                max_retries=self.settings.max_reasks,
-                strict=False,
-                hooks=_reask_logging(),
-            )
+            result: T = await patched(messages=messages, **self._asking(response_model))
         except Exception as error:
             raise self._failure(error, log) from error
         if log.pending:  # writing files: off the event loop
             await asyncio.to_thread(self._commit, log)
         return result
+
+    def _asking(self, response_model: type[BaseModel]) -> dict[str, Any]:
+        """What every Instructor call is given besides the messages."""
+        return {
+            "response_model": _ready(response_model),
+            "max_retries": self.settings.max_reasks,
+            "strict": False,
+            "hooks": _reask_logging(),
+        }
 
     def _prepare(self, request: dict[str, Any], log: CallLog) -> dict[str, Any]:
         """The request as the backend's profile shapes it: model, limits, sampling, schema."""
