@@ -1,12 +1,24 @@
-"""The seed article with the embedded model, one strategy or both: seconds, tokens, content.
+"""The embedded model's strategies side by side: seconds, tokens, and on the seed, content.
 
-For each run (response cache off, a fresh process state each strategy): wall seconds end to
-end, model calls, prompt and output tokens, and the content checks of issue 19: are Dmitry
-Peskov and Alexander Grushko listed, are stances clauses (more than two words), and is the
-30-day-ceasefire demand made by Trump or the US of Putin or Russia. Prints the CPU model.
+On the seed article (the default), for each run (response cache off, a fresh process state
+each strategy): wall seconds end to end, model calls, prompt and output tokens, and the
+content checks of issue 19: are Dmitry Peskov and Alexander Grushko listed, are stances
+clauses (more than two words), and is the 30-day-ceasefire demand made by Trump or the US of
+Putin or Russia. Prints the CPU model.
 
     flock /tmp/summarizer-model.lock .venv/bin/python benchmarks/strategies.py \
         --strategy staged [--strategy one-call] [--repeat 1] [--json out.json]
+
+With --gold (our gold JSONL or a WikiEvents folder), every strategy summarises each article
+in turn, article by article, so that a change of machine load falls on all of them alike;
+the model's state is reset before each summary. Prints seconds per article and per strategy
+the median and its ratio to the first strategy's. `one-shot` is the naive call: one
+schema-constrained answer, no re-ask. With --cache-dir, each strategy records its responses
+in a folder of its own there, which `summarizer eval --cache replay` then scores:
+
+    flock /tmp/summarizer-model.lock .venv/bin/python benchmarks/strategies.py \
+        --gold ../shared/eval/wikievents-dev --strategy one-shot --strategy staged \
+        --cache-dir /tmp/side-by-side
 
 A summary takes minutes on 2 cores; run it under the model lock on a shared machine.
 """
@@ -24,7 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from summarizer import Summarizer, SummaryResult
-from summarizer.articles import read_file
+from summarizer.articles import Article, read_file
+from summarizer.errors import SummarizerError
+from summarizer.eval.gold import load_gold
+from summarizer.eval.run import select
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "kursk-ceasefire-talks.txt"
 
@@ -79,9 +94,62 @@ def checks(result: SummaryResult) -> dict[str, Any]:
     }
 
 
+def summarizer_for(strategy: str, cache_dir: Path | None) -> Summarizer:
+    options: dict[str, Any] = {"cache": "off"}
+    if cache_dir is not None:
+        options = {"cache": "record", "cache_dir": cache_dir}
+    if strategy == "one-shot":
+        return Summarizer(model="local", strategy="one-call", max_reasks=0, **options)
+    return Summarizer(model="local", strategy=strategy, **options)
+
+
+def side_by_side(options: argparse.Namespace) -> None:
+    golds = select(load_gold(options.gold), split=options.split, shortest=options.shortest)
+    strategies = options.strategy or ["one-shot", "staged"]
+    folders = {s: options.cache_dir / s if options.cache_dir else None for s in strategies}
+    summarizers = {s: summarizer_for(s, folders[s]) for s in strategies}
+    seconds: dict[str, list[float]] = {s: [] for s in strategies}
+    runs: list[dict[str, Any]] = []
+    for gold in golds:
+        article = Article(text=gold.text, title=gold.title, published=gold.published)
+        for strategy, summarizer in summarizers.items():
+            summarizer.client.backend.llama.reset()
+            try:
+                p = summarizer.summarize(article).provenance
+            except SummarizerError as error:
+                runs.append({"article": gold.id, "strategy": strategy, "error": str(error)})
+                print(f"{gold.id} {strategy}: failed: {error}", flush=True)
+                continue
+            seconds[strategy].append(p.seconds)
+            run = {
+                "article": gold.id,
+                "strategy": strategy,
+                "seconds": p.seconds,
+                "calls": p.attempts,
+                "prompt_tokens": p.usage.prompt_tokens,
+                "output_tokens": p.usage.completion_tokens,
+            }
+            runs.append(run)
+            print(json.dumps(run), flush=True)
+    print(f"CPU: {cpu()}; {len(golds)} articles")
+    first = statistics.median(seconds[strategies[0]]) if seconds[strategies[0]] else None
+    for strategy in strategies:
+        if not seconds[strategy]:
+            print(f"{strategy}: no summary")
+            continue
+        median = statistics.median(seconds[strategy])
+        ratio = f", x{median / first:.2f} of {strategies[0]}" if first else ""
+        print(f"{strategy}: median {median:.1f} s per article over {len(seconds[strategy])}{ratio}")
+    if options.json:
+        options.json.write_text(json.dumps({"cpu": cpu(), "runs": runs}, indent=2) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--strategy", action="append", choices=["one-call", "staged"])
+    parser.add_argument("--strategy", action="append", choices=["one-call", "one-shot", "staged"])
+    parser.add_argument("--gold", type=Path, help="a gold set: run its articles side by side")
+    parser.add_argument("--split", choices=["tuning", "held-out"])
+    parser.add_argument("--shortest", type=int, help="only the N shortest articles of --gold")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the runs as JSON here")
     parser.add_argument(
@@ -89,12 +157,14 @@ def main() -> None:
     )
     options = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if options.gold:
+        side_by_side(options)
+        return
     article = read_file(SEED)
     print(f"CPU: {cpu()}")
     runs: list[dict[str, Any]] = []
     for strategy in options.strategy or ["staged"]:
-        cache = {"cache": "record", "cache_dir": options.cache_dir} if options.cache_dir else {}
-        summarizer = Summarizer(model="local", strategy=strategy, **({"cache": "off"} | cache))
+        summarizer = summarizer_for(strategy, options.cache_dir)
         seconds = []
         for _ in range(options.repeat):
             summarizer.client.backend.llama.reset()  # no article read before: a cold start
