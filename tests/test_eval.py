@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from summarizer import CacheMiss, Summarizer
+from summarizer import Article, CacheMiss, Summarizer
 from summarizer.cli import cli
 from summarizer.errors import InputError
 from summarizer.eval.compare import compare, comparison_table
@@ -179,6 +179,26 @@ def test_groundedness_counts_quotes_and_items():
     grounding = score_summary(hand_written_summary(), GOLD).grounding
     assert (grounding.total, grounding.located) == (4, 3)
     assert (grounding.items, grounding.grounded_items) == (4, 3)
+
+
+def test_who_said_what_counts_positions_citing_their_own_actor():
+    quote = "Kessel's minister Piet Lorne rejected the demand."
+    positions = [
+        # Lorne's own sentence; Kessel's position cites it too, and names Kessel there.
+        {"actor": "Piet Lorne", "topic": "water", "stance": "Refuses it.", "evidence": [quote]},
+        {"actor": "Kessel", "topic": "water", "stance": "Refuses it.", "evidence": [quote]},
+        # Imari's stance cites a sentence that names only Lorne: not her words.
+        {"actor": "Imari", "topic": "water", "stance": "Refuses.", "evidence": [quote]},
+        {
+            "actor": "Dam Operators",
+            "topic": "talks",
+            "stance": "Wants talks.",
+            "evidence": ["Talks are planned for Friday."],
+        },  # names no actor
+    ]
+    attribution = score_summary(hand_written_summary(positions=positions), GOLD).attribution
+    assert (attribution.positions, attribution.own, attribution.shared) == (4, 2, 3)
+    assert attribution.rate == 0.5
 
 
 def test_failure_misses_every_required_item():
@@ -345,6 +365,23 @@ def test_eval_command_scores_the_seed_from_its_fixture(tmp_path, seed_article):
     assert comparison[0].endswith(", 1 article in both runs (failed: 0 before, 0 after)")
     f1 = f"{record['totals']['actors']['f1']:.2f}"
     assert comparison[2].split()[:4] == ["actors", f1, f1, "+0.00"]
+    assert any(line.startswith("who said what") for line in comparison)
+
+
+def test_staged_seed_positions_cite_their_speakers_where_one_call_shares_sentences(monkeypatch):
+    # Both answers are the embedded model's, recorded in fixtures/ (see test_staged.py).
+    gold = next(
+        g for g in load_gold(ROOT / "gold" / "gold.jsonl") if g.id == "kursk-ceasefire-talks"
+    )
+    article = Article(text=gold.text, title=gold.title, published=gold.published)
+    one_call = Summarizer(model="local").summarize(article).summary
+    staged = Summarizer(model="local", strategy="staged").summarize(article).summary
+    before, after = (
+        score_summary(one_call, gold).attribution,
+        score_summary(staged, gold).attribution,
+    )
+    assert before.shared > 0 and before.own < before.positions
+    assert after.positions >= 4 and after.own == after.positions and after.shared == 0
 
 
 def test_eval_command_fails_in_one_line_when_nothing_could_be_summarised(tmp_path):
@@ -428,6 +465,9 @@ def test_compare_finds_no_change_between_identical_runs():
     comparison = compare(run, run, resamples=500)
     assert comparison.articles == ["a", "b", "c"]
     for change in comparison.changes:
+        if change.figure == "who said what":  # these records hold no positions
+            assert change.before is change.after is None
+            continue
         assert change.figure == "demands" or change.change == change.low == change.high == 0.0
         assert not change.clear
     demands = next(change for change in comparison.changes if change.figure == "demands")

@@ -46,6 +46,14 @@ FIGURES: dict[str, Figure] = {
     **{category: _counts(category) for category in CATEGORIES},
     "grounded quotes": _share(("exact", "normalized", "fuzzy"), "total"),
     "grounded items": _share(("grounded_items",), "items"),
+    "who said what": (
+        # Records written before the measure existed have no attribution: they count as none.
+        lambda row: (
+            row.get("attribution", {}).get("own", 0),
+            row.get("attribution", {}).get("positions", 0),
+        ),
+        lambda summed: summed[0] / summed[1] if summed[1] else None,
+    ),
 }
 
 

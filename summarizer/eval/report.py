@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from .score import CATEGORIES, ArticleScore, Counts, Groundedness, totals
+from .score import CATEGORIES, ArticleScore, Attribution, Counts, Groundedness, totals
 
 # The settings besides the prompt that change what the model answers; recorded with a run.
 ANSWER_SETTINGS = (
@@ -50,6 +50,7 @@ def table(scores: Sequence[ArticleScore], *, per_article: bool = False) -> str:
     summed = totals(scores)
     done = _summarised(scores)
     grounding = sum((s.grounding for s in done), Groundedness())
+    attribution = sum((s.attribution for s in done), Attribution())
     lines = [f"{'':10} {'P':>5} {'R':>5} {'F1':>5} {'tp':>4} {'fp':>4} {'fn':>4}"]
     for name in CATEGORIES:
         c = summed[name]
@@ -63,6 +64,9 @@ def table(scores: Sequence[ArticleScore], *, per_article: bool = False) -> str:
         f"{grounding.exact} exact, {grounding.normalized} normalized, {grounding.fuzzy} fuzzy)",
         f"grounded items    {format_score(grounding.item_rate)} "
         f"({grounding.grounded_items}/{grounding.items} with a quote found)",
+        f"who said what     {format_score(attribution.rate)} ({attribution.own}/"
+        f"{attribution.positions} positions cite their own actor's words; "
+        f"{attribution.shared} share a sentence with another actor's position)",
         f"articles          {len(done)}/{len(scores)} summarised"
         + (f", {sum(s.cache_hit for s in done)} from the cache" if done else ""),
         f"tokens/article    {_mean([s.prompt_tokens for s in done]):.0f} prompt + "
@@ -115,6 +119,7 @@ def as_json(
     summed = totals(scores)
     done = _summarised(scores)
     grounding = sum((s.grounding for s in done), Groundedness())
+    attribution = sum((s.attribution for s in done), Attribution())
     return {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "gold": gold,
@@ -129,6 +134,7 @@ def as_json(
                 "rate": grounding.rate,
                 "item_rate": grounding.item_rate,
             },
+            "attribution": {**asdict(attribution), "rate": attribution.rate},
             "articles": len(scores),
             "failed": len(scores) - len(done),
             "prompt_tokens_per_article": _mean([s.prompt_tokens for s in done]),
@@ -142,6 +148,7 @@ def as_json(
                 "error": s.error,
                 **{name: _counts_json(s.counts[name]) for name in CATEGORIES},
                 "grounding": asdict(s.grounding),
+                "attribution": asdict(s.attribution),
                 "prompt_tokens": s.prompt_tokens,
                 "completion_tokens": s.completion_tokens,
                 "seconds": s.seconds,

@@ -16,7 +16,8 @@ from typing import TypeVar
 from rapidfuzz import fuzz
 
 from ..identity import SAME_ACTOR, Identity, same_actor, similarity
-from ..schema import ArticleSummary, Demand, Event, Evidence
+from ..schema import Actor, ArticleSummary, Demand, Event, Evidence, Position
+from ..sentences import Sentence, split_sentences
 from .gold import GoldActor, GoldArticle, GoldDemand, GoldEvent
 
 DESCRIPTION_THRESHOLD = 70.0
@@ -26,6 +27,9 @@ _STOPWORDS = frozenset(
 )
 _PUNCTUATION = re.compile(r"[^\w\s]")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ied", "ies", "ed", "es", "s")
+# A sentence that speaks of its speaker by pronoun ("…, he said") is attributed by the
+# sentence before it.
+_PRONOUN = re.compile(r"\b(?:he|she|they|it|we|his|her|their)\b", re.IGNORECASE)
 
 P = TypeVar("P")
 G = TypeVar("G")
@@ -99,6 +103,31 @@ class Groundedness:
 
 
 @dataclass
+class Attribution:
+    """Who said what: do positions cite their own actor's words?
+
+    A position's words are its actor's own when every sentence it cites names that actor
+    (by the answer's names for it or the gold set's), or speaks of someone by pronoun right
+    after a sentence that does and names no other listed actor. `shared` counts positions
+    that cite a sentence which another actor's position cites too.
+    """
+
+    positions: int = 0
+    own: int = 0
+    shared: int = 0
+
+    def __add__(self, other: Attribution) -> Attribution:
+        return Attribution(
+            self.positions + other.positions, self.own + other.own, self.shared + other.shared
+        )
+
+    @property
+    def rate(self) -> float | None:
+        """Share of positions that cite their own actor's words; None without positions."""
+        return self.own / self.positions if self.positions else None
+
+
+@dataclass
 class ArticleScore:
     """The score of one article's summary (or the error it ended with)."""
 
@@ -106,6 +135,7 @@ class ArticleScore:
     split: str | None = None
     counts: dict[str, Counts] = field(default_factory=lambda: {c: Counts() for c in CATEGORIES})
     grounding: Groundedness = field(default_factory=Groundedness)
+    attribution: Attribution = field(default_factory=Attribution)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
@@ -250,6 +280,70 @@ class _Scorer:
                 found.grounded_items += any(e.match not in (None, "none") for e in item.evidence)
         return found
 
+    def attribution(self) -> Attribution:
+        sentences = split_sentences(self.gold.text)
+        actors = {a.id: a for a in self.summary.actors}
+        cited = [self._cited(p, sentences) for p in self.summary.positions]
+        found = Attribution(positions=len(cited))
+        for index, (position, numbers) in enumerate(
+            zip(self.summary.positions, cited, strict=True)
+        ):
+            actor = actors.get(position.actor)
+            others = [a for a in self.summary.actors if a is not actor]
+            found.own += (
+                actor is not None
+                and bool(numbers)
+                and None not in numbers
+                and all(
+                    self._attributed(actor, others, sentences, n) for n in numbers if n is not None
+                )
+            )
+            found.shared += any(
+                set(numbers) & set(other) - {None}
+                for j, other in enumerate(cited)
+                if j != index and self.summary.positions[j].actor != position.actor
+            )
+        return found
+
+    @staticmethod
+    def _cited(position: Position, sentences: Sequence[Sentence]) -> list[int | None]:
+        """The index of the sentence holding each quote (None for a quote not located)."""
+        numbers: list[int | None] = []
+        for evidence in position.evidence:
+            start = evidence.start
+            numbers.append(
+                None
+                if start is None
+                else next((i for i, s in enumerate(sentences) if s.start <= start < s.end), None)
+            )
+        return numbers
+
+    def _attributed(
+        self, actor: Actor, others: Sequence[Actor], sentences: Sequence[Sentence], number: int
+    ) -> bool:
+        text = sentences[number].text
+        if self._names(actor, text):
+            return True
+        return (
+            number > 0
+            and _PRONOUN.search(text) is not None
+            and not any(self._names(other, text) for other in others)
+            and self._names(actor, sentences[number - 1].text)
+        )
+
+    def _names(self, actor: Actor, text: str) -> bool:
+        identity = Identity.of(actor)
+        labels = [actor.name, *actor.aliases]
+        labels += [
+            name
+            for gold in self.gold.actors
+            if same_actor(identity, Identity.named(gold.names))
+            for name in gold.names
+        ]
+        if actor.type == "person":
+            labels.append(actor.name.split()[-1])
+        return any(re.search(rf"(?<!\w){re.escape(label)}(?!\w)", text) for label in labels)
+
 
 def score_summary(summary: ArticleSummary, gold: GoldArticle) -> ArticleScore:
     """Score one summary against its gold article."""
@@ -263,6 +357,7 @@ def score_summary(summary: ArticleSummary, gold: GoldArticle) -> ArticleScore:
             "demands": match(summary.demands, gold.demands, scorer.demand_score, _is_optional),
         },
         grounding=scorer.grounding(),
+        attribution=scorer.attribution(),
     )
 
 
