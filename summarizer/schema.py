@@ -113,6 +113,8 @@ EventStatus = Literal["occurred", "ongoing", "planned", "claimed"]
 MatchKind = Literal["exact", "normalized", "fuzzy", "none"]
 # Whether an item's cited sentences name its actors (or, without actors, its key words).
 Support = Literal["strong", "weak"]
+# How every view flags an item whose citations may not say it (`support == "weak"`).
+WEAK_SUPPORT_NOTE = "weak support: the cited sentences do not name all its actors"
 
 QUOTE_MAX_CHARS = 150
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..schema import ACTOR_TYPE_LABELS as ACTOR_TYPES
-from ..schema import ArticleSummary, Evidence, SummaryResult
+from ..schema import WEAK_SUPPORT_NOTE, ArticleSummary, Demand, Event, Position, SummaryResult
 
 
 def _cell(text: str | None) -> str:
@@ -11,10 +11,11 @@ def _cell(text: str | None) -> str:
     return (text or "—").replace("|", "\\|").replace("\n", " ")
 
 
-def _quotes(evidence: list[Evidence]) -> str:
-    flagged = [e for e in evidence if e.match == "none"]
-    quoted = " · ".join(f"“{e.quote}”" for e in evidence)
-    return quoted + (" ⚠ not found in the article" if flagged else "")
+def _quotes(item: Event | Position | Demand) -> str:
+    flagged = [e for e in item.evidence if e.match == "none"]
+    quoted = " · ".join(f"“{e.quote}”" for e in item.evidence)
+    weak = f" ⚠ {WEAK_SUPPORT_NOTE}" if item.support == "weak" else ""
+    return quoted + (" ⚠ not found in the article" if flagged else "") + weak
 
 
 def _name(summary: ArticleSummary, actor_id: str | None) -> str:
@@ -57,7 +58,7 @@ def render_markdown(result: SummaryResult) -> str:
         for position in summary.positions:
             lines.append(
                 f"- **{_name(summary, position.actor)}** on *{position.topic}*: "
-                f"{position.stance}  \n  {_quotes(position.evidence)}"
+                f"{position.stance}  \n  {_quotes(position)}"
             )
     if summary.demands:
         lines += ["", "## Demands", ""]
@@ -66,7 +67,7 @@ def render_markdown(result: SummaryResult) -> str:
             condition = f" (if {demand.conditions})" if demand.conditions else ""
             lines.append(
                 f"- **{_name(summary, demand.by)}** demands{target}: {demand.what}"
-                f"{condition}  \n  {_quotes(demand.evidence)}"
+                f"{condition}  \n  {_quotes(demand)}"
             )
     lines += ["", "## Events", ""]
     for event in summary.events:
@@ -78,7 +79,7 @@ def render_markdown(result: SummaryResult) -> str:
         lines.append(
             f"- **{event.what}** — {facts}"
             + (f"; with {who}" if who else "")
-            + f"  \n  {_quotes(event.evidence)}"
+            + f"  \n  {_quotes(event)}"
         )
     p = result.provenance
     lines += [

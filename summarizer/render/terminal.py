@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..schema import ArticleSummary, Evidence, SummaryResult
+from ..schema import WEAK_SUPPORT_NOTE, ArticleSummary, Demand, Event, Position, SummaryResult
 
 _STATUS_STYLE = {
     "occurred": "green",
@@ -36,7 +36,7 @@ def terminal_view(result: SummaryResult) -> RenderableType:
             line.append(_name(summary, position.actor), style="bold")
             line.append(f" on {position.topic}: ", style="italic")
             line.append(position.stance)
-            parts += [line, _quotes(position.evidence)]
+            parts += [line, _quotes(position)]
     if summary.demands:
         parts += [Text(), Text("Demands", style="bold underline")]
         for demand in summary.demands:
@@ -49,7 +49,7 @@ def terminal_view(result: SummaryResult) -> RenderableType:
             line.append(f": {demand.what}")
             if demand.conditions:
                 line.append(f" (if {demand.conditions})", style="italic")
-            parts += [line, _quotes(demand.evidence)]
+            parts += [line, _quotes(demand)]
     parts += [Text(), _events(summary)]
     return Panel(
         Group(*parts),
@@ -111,7 +111,7 @@ def _events(summary: ArticleSummary) -> Table:
         )
         what = Text(event.what)
         what.append("\n")
-        what.append_text(_quotes(event.evidence, indent=""))
+        what.append_text(_quotes(event, indent=""))
         table.add_row(
             what,
             Text(event.status, style=_STATUS_STYLE.get(event.status, "")),
@@ -122,14 +122,16 @@ def _events(summary: ArticleSummary) -> Table:
     return table
 
 
-def _quotes(evidence: list[Evidence], indent: str = "    ") -> Text:
+def _quotes(item: Event | Position | Demand, indent: str = "    ") -> Text:
     text = Text(indent)
-    for index, item in enumerate(evidence):
+    for index, evidence in enumerate(item.evidence):
         if index:
             text.append(" · ", style="dim")
-        text.append(f"“{item.quote}”", style="dim italic")
-        if item.match == "none":
+        text.append(f"“{evidence.quote}”", style="dim italic")
+        if evidence.match == "none":
             text.append(" ⚠ not in the article", style="bold red")
+    if item.support == "weak":
+        text.append(f" ⚠ {WEAK_SUPPORT_NOTE}", style="yellow")
     return text
 
 
