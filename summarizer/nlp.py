@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import BackendUnavailable
+from .identity import Identity, normalize_name, resolve
 from .sentences import Sentence
 
 if TYPE_CHECKING:
@@ -247,15 +248,22 @@ def analyse(text: str, sentences: Sequence[Sentence], limit: int = 20) -> Analys
 def _unlabelled_mentions(
     doc: Doc, candidates: list[Candidate], by_token: dict[int, Candidate], number: Any
 ) -> None:
-    """Credit a candidate with the one-word mentions spaCy did not label ("Trump wrote")."""
-    forms: dict[str, Candidate | None] = {}
+    """Credit a candidate with the one-word mentions spaCy did not label ("Trump wrote").
+
+    The words tried are the candidates' one-word names and people's surnames; each is the
+    mention of the one candidate it names by `identity`'s rule, and of nobody when several
+    share it ("Russian").
+    """
+    identities = [Identity(tuple(c.labels()), c.type) for c in candidates]
+    forms: dict[str, Candidate] = {}
     for candidate in candidates:
         words = {label for label in candidate.labels() if " " not in label}
         if candidate.type == "person":
             words.add(candidate.name.split()[-1])
-        for word in words:
-            # A word two candidates share ("Russian") is nobody's.
-            forms[word] = candidate if forms.get(word, candidate) is candidate else None
+        for word in words - forms.keys():
+            index = resolve(word, identities)
+            if index is not None:
+                forms[word] = candidates[index]
     for token in doc:
         owner = forms.get(token.text)
         if owner is not None and token.i not in by_token:
@@ -295,26 +303,32 @@ def _trimmed(span: Span) -> Span:
 
 
 def _key(text: str) -> str:
-    return " ".join(text.replace("’s", "").replace("'s", "").split()).casefold()
+    """The name `identity` compares: equal keys are one actor."""
+    return normalize_name(text) or " ".join(text.split()).casefold()
 
 
 def _clusters(mentions: list[Span]) -> list[list[Span]]:
     """Mentions grouped by actor, in order of first mention.
 
-    A one-word mention joins the one multi-word person name that ends with it ("Grushko"
-    with "Alexander Grushko", whatever label spaCy gave it); otherwise equal texts group.
+    Mentions of equal names group. A one-word mention joins the one multi-word person name
+    that names the same actor by `identity`'s rule ("Grushko" with "Alexander Grushko",
+    whatever label spaCy gave it); none when two do ("Trump" with Donald and Melania).
     """
-    full_names: dict[str, set[str]] = {}
-    for span in mentions:
-        words = _key(span.text).split()
-        if span.label_ == "PERSON" and len(words) > 1:
-            full_names.setdefault(words[-1], set()).add(" ".join(words))
+    full_names = list(
+        dict.fromkeys(
+            _key(span.text)
+            for span in mentions
+            if span.label_ == "PERSON" and len(span.text.split()) > 1
+        )
+    )
+    people = [Identity((name,), "person") for name in full_names]
     groups: dict[str, list[Span]] = {}
     for span in mentions:
         key = _key(span.text)
-        owners = full_names.get(key, set())
-        if len(owners) == 1:
-            key = next(iter(owners))
+        if len(span.text.split()) == 1:
+            owner = resolve(span.text, people)
+            if owner is not None:
+                key = full_names[owner]
         groups.setdefault(key, []).append(span)
     return sorted(groups.values(), key=lambda spans: spans[0].start)
 

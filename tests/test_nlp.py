@@ -90,3 +90,13 @@ def test_a_that_clause_names_the_one_asked():
     assert [(d.by, d.of, d.what, d.sentence) for d in analysis.demands] == [
         ("Rosa Imari", "Piet Kessel", "release more water from the dam", 1)
     ]
+
+
+def test_a_surname_is_the_one_person_named_in_full_with_it_and_nobody_when_two_are():
+    # Made-up sentences; whether two names are one actor is `identity`'s rule.
+    _, one = analysed("Mara Lind opened the shop in Alden on Friday. Lind said sales were slow.")
+    assert [(c.name, c.sentences) for c in one.candidates] == [("Mara Lind", [1, 2])]
+    assert [(a.speaker, a.sentence) for a in one.attributions] == [("Mara Lind", 2)]
+    _, two = analysed("Mara Lind and Jonas Lind opened the shop. Lind said sales were slow.")
+    assert [(c.name, c.aliases) for c in two.candidates] == [("Mara Lind", []), ("Jonas Lind", [])]
+    assert two.attributions == []
