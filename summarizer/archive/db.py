@@ -280,6 +280,38 @@ MIGRATIONS: tuple[str, ...] = (
         WHERE l.origin = 'digest'
         GROUP BY l.digest_id;
     """,
+    # 3: stories (summarizer/stories.py decides them). An article is in one story, as itself
+    # or as a copy of another article; its MinHash finds later copies; each digest records
+    # what it showed of a story, so that the next one shows only what is new.
+    """
+    CREATE TABLE stories (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        first_day TEXT NOT NULL,
+        last_day TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE INDEX stories_last_day ON stories(last_day);
+    CREATE TABLE story_articles (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        story_id INTEGER NOT NULL REFERENCES stories(id),
+        copy_of INTEGER REFERENCES articles(id),
+        day TEXT NOT NULL
+    );
+    CREATE INDEX story_articles_story ON story_articles(story_id);
+    CREATE INDEX story_articles_day ON story_articles(day);
+    CREATE TABLE article_minhash (
+        article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+        signature BLOB NOT NULL
+    );
+    CREATE TABLE digest_stories (
+        digest_id INTEGER NOT NULL REFERENCES digests(id),
+        story_id INTEGER NOT NULL REFERENCES stories(id),
+        shown TEXT NOT NULL,
+        PRIMARY KEY (digest_id, story_id)
+    );
+    CREATE INDEX digest_stories_story ON digest_stories(story_id);
+    """,
 )
 
 
