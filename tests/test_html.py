@@ -204,6 +204,42 @@ def test_article_without_text_renders_without_highlights():
     assert SUFFIXES["html"] == ".html"
 
 
+def dated_result() -> SummaryResult:
+    """The fake result with dates set on its events, as code resolves them from `when`."""
+    result = fake_result()
+    result.summary.events[0].date = dt.date(2025, 3, 18)
+    result.summary.events[1].date = dt.date(2025, 3, 17)
+    result.summary.events[1].status = "occurred"
+    return result
+
+
+def test_events_with_dates_are_drawn_on_a_timeline_linking_to_each_event():
+    html = render_html(dated_result())
+    page = Page(html)
+    assert "svg" in page.tags and "Timeline</h2>" in html
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    timeline_links = Page(svg).hrefs
+    assert sorted(timeline_links) == ["#event-0", "#event-1"]
+    assert all(link[1:] in page.ids for link in timeline_links)
+    assert 'class="item item-event status-planned"' in html  # the planned call
+    assert 'class="item item-event status-past"' in html
+    assert html.index("Mon 17 Mar 2025") < html.index("Tue 18 Mar")
+
+
+def test_the_timeline_escapes_what_the_model_wrote():
+    html = render_html(dated_result())
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert "Putin &lt;script&gt;alert(&#39;what&#39;)&lt;/script&gt; invented" in svg
+    assert "<script" not in html
+
+
+def test_no_timeline_with_fewer_than_two_dated_events():
+    result = dated_result()
+    result.summary.events[1].date = None
+    assert "<svg" not in render_html(result)
+    assert "<svg" not in render_html(fake_result())
+
+
 # --- in a real browser -----------------------------------------------------------------
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -242,7 +278,15 @@ def test_headless_chromium_shows_the_highlights(tmp_path):
     for mark in page.marks:  # as the browser parsed it: the text at the offsets
         assert mark["text"] == TEXT[int(mark["data-start"]) : int(mark["data-end"])]
     assert "script" not in page.tags  # the article's <script> stayed text
+    timeline = Page(chromium(tmp_path, "--dump-dom", _page(tmp_path, dated_result())).stdout)
+    assert "svg" in timeline.tags and "script" not in timeline.tags
     screenshot = tmp_path / "summary.png"
     chromium(tmp_path, f"--screenshot={screenshot}", "--window-size=1200,900", page_file.as_uri())
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert screenshot.stat().st_size > 10_000
+
+
+def _page(tmp_path, result: SummaryResult) -> str:
+    path = tmp_path / "dated.html"
+    path.write_text(render_html(result), encoding="utf-8")
+    return path.as_uri()

@@ -8,19 +8,20 @@ rendered with autoescape, and the highlighted article is built from escaped piec
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from ..schema import ACTOR_TYPE_LABELS as ACTOR_TYPES
 from ..schema import ArticleSummary, Evidence, SummaryResult
 from ..urls import is_http_url
+from .jinja import template
+from .timeline import TimelineItem, event_status, render_timeline
 
 ITEM_COLOURS: dict[str, str] = {"event": "#cfe3ff", "position": "#cdf0c8", "demand": "#ffdca8"}
+# The page's header is this wide; the picture scales down with a narrower window.
+TIMELINE_WIDTH = 1100
 
 
 @dataclass(frozen=True)
@@ -36,38 +37,49 @@ class Highlight:
     label: str
 
 
-@functools.cache
-def _environment() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
 def render_html(result: SummaryResult) -> str:
     """The whole result as a self-contained HTML page (inline CSS, no network, no script)."""
     summary = result.summary
     names = {actor.id: actor.name for actor in summary.actors}
-    return (
-        _environment()
-        .get_template("summary.html.j2")
-        .render(
-            result=result,
-            summary=summary,
-            article=result.article,
-            provenance=result.provenance,
-            grounding=result.grounding,
-            names=names,
-            url=_web_url(result.article.url),
-            actor_types=ACTOR_TYPES,
-            colours=ITEM_COLOURS,
-            anchors=quote_anchors(summary),
-            highlighted=highlighted_article_html(result),
-        )
+    return template("summary.html.j2").render(
+        result=result,
+        summary=summary,
+        article=result.article,
+        provenance=result.provenance,
+        grounding=result.grounding,
+        names=names,
+        url=_web_url(result.article.url),
+        actor_types=ACTOR_TYPES,
+        colours=ITEM_COLOURS,
+        anchors=quote_anchors(summary),
+        highlighted=highlighted_article_html(result),
+        timeline=events_timeline(summary),
+    )
+
+
+def events_timeline(summary: ArticleSummary, id_prefix: str = "") -> Markup | None:
+    """The summary's events as a timeline picture, or None when fewer than two have a date.
+
+    Each item is labelled with the event's first participant and links to the event.
+    """
+    if sum(event.date is not None for event in summary.events) < 2:
+        return None
+    names = {actor.id: actor.name for actor in summary.actors}
+    return render_timeline(
+        (
+            TimelineItem(
+                day=event.date,
+                kind="event",
+                actor=names.get(event.participants[0], event.participants[0])
+                if event.participants
+                else None,
+                text=event.what,
+                status=event_status(event.status),
+                link=f"#{id_prefix}event-{number}",
+            )
+            for number, event in enumerate(summary.events)
+        ),
+        width=TIMELINE_WIDTH,
     )
 
 
