@@ -1,16 +1,20 @@
 """The one loopback HTTP server of the tests: a handler class served on 127.0.0.1.
 
-The fault server, the provider conformance servers and the small web servers of the input
-and security tests all run through `serving`, on a free port, for one `with` block.
+The fault server, the provider conformance servers, the web sites of the fetch and digest
+tests and the small web servers of the input and security tests all run through `serving`,
+on a free port, for one `with` block.
 """
 
 from __future__ import annotations
 
 import json
+import mimetypes
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -40,6 +44,33 @@ class QuietHandler(BaseHTTPRequestHandler):
     def send_json(self, status: int, value: object, headers: dict[str, str] | None = None) -> None:
         """Answer with this status and a JSON body."""
         self.send_body(status, json.dumps(value).encode(), headers=headers)
+
+    def send_file(self, path: Path) -> None:
+        """Answer with a file, its type guessed from its suffix; 404 when there is none."""
+        if not path.is_file():
+            self.send_error(404)
+            return
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        self.send_body(200, path.read_bytes(), kind)
+
+    def redirect(self, status: int, location: str) -> None:
+        """Answer with a redirect to `location`, sent as given (a test may break it)."""
+        self.send_response(status)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def drip(self, body: bytes, content_type: str, size: int = 2, pause: float = 0.05) -> None:
+        """Answer with the body `size` bytes at a time, `pause` seconds apart."""
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with suppress(ConnectionError):  # the client gave up, as it may
+            for start in range(0, len(body), size):
+                self.wfile.write(body[start : start + size])
+                self.wfile.flush()
+                time.sleep(pause)
 
     def read_body(self) -> bytes:
         """The request body, as long as its Content-Length says."""

@@ -9,10 +9,8 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from summarizer import Usage
 from summarizer.cli import cli
 from summarizer.inputs import expand
-from summarizer.pricing import Price, describe_cost, estimate_cost, price_table
 
 from .test_fetch import SITE, site  # noqa: F401  (the loopback server fixture)
 
@@ -159,25 +157,3 @@ def test_output_stems_are_stable_and_unique(tmp_path):
     assert first == second
     assert len(set(first)) == len(first)
     assert first[2].startswith("big-story-") and first[3].startswith("news-example-")
-
-
-def test_cost_is_estimated_from_the_price_table():
-    usage = Usage(prompt_tokens=1_000_000, completion_tokens=500_000, total_tokens=1_500_000)
-    assert estimate_cost("gpt-4.1-mini", usage) == pytest.approx(0.40 + 0.80)
-    assert estimate_cost("local:qwen", usage) == 0.0
-    assert estimate_cost("some-unknown-model", usage) is None
-    assert "no price for some-unknown-model" in describe_cost(None, "some-unknown-model")
-    assert describe_cost(0.0123456, "gpt-4.1-mini") == "est. $0.0123"
-
-
-def test_prices_can_be_set_in_the_config_file(tmp_path, monkeypatch):
-    config = tmp_path / "config.toml"
-    config.write_text(
-        'model = "gpt-4.1-mini"\n\n[prices."my-model"]\ninput = 1.0\noutput = 2.0\n\n'
-        '[prices."gpt-4.1-mini"]\ninput = 0.5\noutput = 2.5\n'
-    )
-    monkeypatch.setenv("SUMMARIZER_CONFIG", str(config))
-    table = price_table()
-    assert table["my-model"] == Price(1.0, 2.0)
-    assert table["gpt-4.1-mini"] == Price(0.5, 2.5)
-    assert table["gpt-4o"].input == 2.50  # defaults stay

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import email
 import email.policy
-import http.server
 import os
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from .conftest import ROOT
+from .loopback import QuietHandler, serving
 
 ARTICLES = ROOT / "tests" / "articles" / "digest"
 TITLES = [
@@ -61,29 +59,22 @@ PAGES = {
 }
 
 
-class _Site(http.server.BaseHTTPRequestHandler):
-    feeds: ClassVar[dict[str, str]] = {}
-    hits: ClassVar[list[str]] = []
+FEEDS = {"/herald.rss": HERALD_RSS, "/wire.atom": WIRE_ATOM}
+
+
+class _Site(QuietHandler):
+    """The two feeds, their links made absolute on this server, and the article pages."""
 
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
-        base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        if path in self.feeds:
-            body, kind = self.feeds[path].format(base=base).encode(), "application/xml"
+        if path in FEEDS:
+            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            self.send_body(200, FEEDS[path].format(base=base).encode(), "application/xml")
         elif path in PAGES:
-            body, kind = (ARTICLES / PAGES[path]).read_bytes(), "text/html; charset=utf-8"
+            page = (ARTICLES / PAGES[path]).read_bytes()
+            self.send_body(200, page, "text/html; charset=utf-8")
         else:
             self.send_error(404)
-            return
-        self.hits.append(path)
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def the_four_articles() -> list:
@@ -112,17 +103,8 @@ def the_four_articles() -> list:
 @pytest.fixture
 def site() -> Iterator[str]:
     """A loopback web server with the two feeds and the article pages."""
-    handler = type(
-        "Site",
-        (_Site,),
-        {"feeds": {"/herald.rss": HERALD_RSS, "/wire.atom": WIRE_ATOM}, "hits": []},
-    )
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(_Site) as root:
+        yield root
 
 
 @dataclass

@@ -355,21 +355,28 @@ def test_articles_over_max_articles_wait_for_the_next_run(tmp_path, site, smtp):
     assert sum(ALL_TITLES[3] in text for text in stories) == 1
 
 
-def test_an_article_over_its_time_is_a_failed_attempt(tmp_path, site, smtp, monkeypatch):  # noqa: F811
+@contextmanager
+def answered_late(monkeypatch: pytest.MonkeyPatch, title: str, seconds: float) -> Iterator[None]:
+    """Injected: the model answers the article with this title only after `seconds`."""
     from summarizer import Summarizer
 
-    config_path = write_config(
-        tmp_path / "digest.toml", site, smtp.port, limits="article_seconds = 1"
-    )
     real = Summarizer.asummarize
 
-    async def fake_slow(self, article):  # injected: one article's model never answers in time
-        if article.title == TITLES[2]:
-            await asyncio.sleep(30)
+    async def fake_slow(self, article):
+        if article.title == title:
+            await asyncio.sleep(seconds)
         return await real(self, article)
 
     with monkeypatch.context() as patch:
         patch.setattr(Summarizer, "asummarize", fake_slow)
+        yield
+
+
+def test_an_article_over_its_time_is_a_failed_attempt(tmp_path, site, smtp, monkeypatch):  # noqa: F811
+    config_path = write_config(
+        tmp_path / "digest.toml", site, smtp.port, limits="article_seconds = 1"
+    )
+    with answered_late(monkeypatch, TITLES[2], 30):  # never in time
         report = run_digest_once(config_path)
 
     assert (report.summarised, report.failed) == (3, 1)
@@ -386,19 +393,10 @@ def test_an_article_the_run_has_no_time_for_waits_without_an_attempt(
     smtp,  # noqa: F811
     monkeypatch,
 ):
-    from summarizer import Summarizer
     from summarizer.digest.state import State
 
     config_path = write_config(tmp_path / "digest.toml", site, smtp.port, limits="run_seconds = 5")
-    real = Summarizer.asummarize
-
-    async def fake_slow(self, article):  # injected: one article outlasts the run's budget
-        if article.title == TITLES[2]:
-            await asyncio.sleep(60)
-        return await real(self, article)
-
-    with monkeypatch.context() as patch:
-        patch.setattr(Summarizer, "asummarize", fake_slow)
+    with answered_late(monkeypatch, TITLES[2], 60):  # past the run's budget
         report = run_digest_once(config_path)
 
     assert (report.summarised, report.failed) == (3, 0)

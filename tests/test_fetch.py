@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import http.server
-import threading
 import time
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -15,94 +12,55 @@ import pytest
 from summarizer.errors import InputError
 from summarizer.fetch import FetchError, FetchPolicy, check_url, fetch_article
 
+from .loopback import QuietHandler, serving
+
 SITE = Path(__file__).parent / "articles" / "cli" / "site"
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
+# Redirects: (status, Location) by path; the Location is sent as is, broken or not.
+REDIRECTS = {
+    "/to-ftp": (302, "ftp://127.0.0.1/file"),
+    "/to-nowhere": (302, "http://[::1"),  # a Location that is no URL at all
+    "/loop": (302, "/loop"),
+    "/moved": (301, "/article.html"),
+}
+
+
+class _Site(QuietHandler):
     """Serves tests/articles/cli/site, plus a few pages that misbehave on purpose."""
 
     def do_GET(self) -> None:
+        if self.path in REDIRECTS:
+            return self.redirect(*REDIRECTS[self.path])
         if self.path == "/slow.html":
             time.sleep(2)
-            return self._send(200, "text/html", b"<html><body>late</body></html>")
+            return self.send_body(200, b"<html><body>late</body></html>", "text/html")
         if self.path == "/drip.html":  # a few bytes a second, each read well within a timeout
-            return self._drip(b"<html><body>" + b"word " * 16 + b"</body></html>")
+            return self.drip(b"<html><body>" + b"word " * 16 + b"</body></html>", "text/html")
         if self.path == "/gzip.html":
-            return self._send(
-                200, "text/html", gzip.compress((SITE / "article.html").read_bytes()), "gzip"
-            )
+            return self._gzipped(gzip.compress((SITE / "article.html").read_bytes()))
         if self.path == "/bomb.html":  # a small body that inflates past the size limit
-            return self._send(200, "text/html", gzip.compress(b"0" * 10_000_000), "gzip")
+            return self._gzipped(gzip.compress(b"0" * 10_000_000))
         if self.path == "/corrupt.html":
-            return self._send(200, "text/html", b"\x1f\x8b not gzip at all", "gzip")
+            return self._gzipped(b"\x1f\x8b not gzip at all")
         if self.path == "/image.png":
-            return self._send(200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+            return self.send_body(200, b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
         if self.path == "/big.html":
-            return self._send(200, "text/html", b"<html><body>" + b"word " * 40_000)
+            return self.send_body(200, b"<html><body>" + b"word " * 40_000, "text/html")
         if self.path == "/plain.txt":
-            text = (SITE / "article.html").read_text(encoding="utf-8")
-            return self._send(200, "text/plain; charset=utf-8", text.encode())
-        if self.path == "/to-ftp":
-            self.send_response(302)
-            self.send_header("Location", "ftp://127.0.0.1/file")
-            self.end_headers()
-            return None
-        if self.path == "/to-nowhere":  # a Location that is no URL at all
-            self.send_response(302)
-            self.send_header("Location", "http://[::1")
-            self.end_headers()
-            return None
-        if self.path == "/loop":
-            self.send_response(302)
-            self.send_header("Location", "/loop")
-            self.end_headers()
-            return None
-        if self.path == "/moved":
-            self.send_response(301)
-            self.send_header("Location", "/article.html")
-            self.end_headers()
-            return None
-        return super().do_GET()
+            text = (SITE / "article.html").read_bytes()
+            return self.send_body(200, text, "text/plain; charset=utf-8")
+        return self.send_file(SITE / self.path.lstrip("/"))
 
-    def _send(self, status: int, content_type: str, body: bytes, encoding: str = "") -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        if encoding:
-            self.send_header("Content-Encoding", encoding)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _drip(self, body: bytes) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            for start in range(0, len(body), 2):
-                self.wfile.write(body[start : start + 2])
-                self.wfile.flush()
-                time.sleep(0.05)
-        except ConnectionError:
-            pass  # the client gave up, as it should
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # keep test output clean
+    def _gzipped(self, body: bytes) -> None:
+        self.send_body(200, body, "text/html", headers={"Content-Encoding": "gzip"})
 
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
     """Base URL of a loopback server with the test pages."""
-    handler = partial(_Handler, directory=str(SITE))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Site) as root:
+        yield root
 
 
 # The test server is on loopback: these tests allow private addresses, as a URL typed on

@@ -7,7 +7,14 @@ from click.testing import CliRunner
 
 from summarizer.cli import cli
 from summarizer.llm import DEFAULT_OPENAI_MODEL
-from summarizer.pricing import DEFAULT_PRICES, Price, describe_tokens, estimate_cost, price_table
+from summarizer.pricing import (
+    DEFAULT_PRICES,
+    Price,
+    describe_cost,
+    describe_tokens,
+    estimate_cost,
+    price_table,
+)
 from summarizer.schema import Usage
 
 from .conformance import openai_server
@@ -30,16 +37,30 @@ def test_cached_prompt_tokens_cost_the_cached_input_price():
     assert estimate_cost("gpt-6-luna", usage) == pytest.approx(0.75 * 0.10 + 0.25 * 0.01 + 0.50)
 
 
-def test_a_cached_input_price_can_be_configured(tmp_path, monkeypatch):
+def test_cost_is_estimated_from_the_price_table():
+    usage = Usage(prompt_tokens=1_000_000, completion_tokens=500_000, total_tokens=1_500_000)
+    assert estimate_cost("gpt-4.1-mini", usage) == pytest.approx(0.40 + 0.80)
+    assert estimate_cost("local:qwen", usage) == 0.0
+    assert estimate_cost("some-unknown-model", usage) is None
+    assert "no price for some-unknown-model" in describe_cost(None, "some-unknown-model")
+    assert describe_cost(0.0123456, "gpt-4.1-mini") == "est. $0.0123"
+
+
+def test_prices_can_be_set_in_the_config_file_cached_input_included(tmp_path, monkeypatch):
     config = tmp_path / "config.toml"
     config.write_text(
+        'model = "gpt-4.1-mini"\n\n[prices."my-model"]\ninput = 1.0\noutput = 2.0\n\n'
+        '[prices."gpt-4.1-mini"]\ninput = 0.5\noutput = 2.5\n\n'
         '[prices."mine"]\ninput = 1.0\noutput = 2.0\ncached_input = 0.5\n\n'
         '[prices."bad"]\ninput = 1.0\noutput = 2.0\ncached_input = "cheap"\n'
     )
     monkeypatch.setenv("SUMMARIZER_CONFIG", str(config))
     table = price_table()
+    assert table["my-model"] == Price(1.0, 2.0)
+    assert table["gpt-4.1-mini"] == Price(0.5, 2.5)
     assert table["mine"] == Price(1.0, 2.0, 0.5)
     assert "bad" not in table
+    assert table["gpt-4o"].input == 2.50  # defaults stay
 
 
 def test_the_usage_line_names_cached_and_reasoning_tokens():
