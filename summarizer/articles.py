@@ -52,6 +52,12 @@ class Article(BaseModel):
         return hashlib.sha256(self.text.encode()).hexdigest()[:16]
 
 
+def content_hash(text: str) -> str:
+    """SHA-256 of the text with case and whitespace normalised: equal for syndicated copies."""
+    normal = " ".join(text.casefold().split())
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
 def as_article(text_or_article: str | Article) -> Article:
     """Accept either plain text or an Article; reject empty text with an InputError."""
     if isinstance(text_or_article, Article):

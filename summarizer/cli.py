@@ -136,6 +136,14 @@ def cli(verbose: bool) -> None:
     "urged, demanded, ...), ask the model once more for demands only: more demands found, "
     "and more wrong ones (env SUMMARIZER_DEMANDS_FOLLOW_UP).",
 )
+@click.option(
+    "--no-archive",
+    "archive",
+    flag_value="off",
+    default=None,
+    help="Do not record these summaries in the archive (docs/archive.md; env "
+    "SUMMARIZER_ARCHIVE=off turns it off everywhere).",
+)
 @click.option("--title", help="Article title, when it cannot be read from the input.")
 @click.option(
     "--published",
@@ -165,7 +173,7 @@ def summarize(
     from .pipeline import Summarizer
 
     fmt = fmt or ("terminal" if sys.stdout.isatty() else "markdown")
-    summarizer = Summarizer(**options)
+    summarizer = Summarizer(origin="cli", **options)
     sources = expand(inputs, summarizer.settings)
 
     def prepare(article: Any) -> None:

@@ -160,6 +160,13 @@ class Settings(BaseSettings):
             "request for such articles; more demands found, and more wrong ones (docs/eval.md)."
         ),
     )
+    archive: Literal["off"] | Path | None = Field(
+        default=None,
+        description=(
+            "Where every summary is recorded (docs/archive.md): an SQLite file, or `off`. "
+            "Unset: archive.sqlite in the user data directory."
+        ),
+    )
     drop_ungrounded: bool = Field(
         default=False,
         description=(

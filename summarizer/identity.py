@@ -19,17 +19,18 @@ the same when any name of one is the same as any of the other's: its name, its a
 a person's role followed by the name ("Mayor Elena Marsh"); but a one-word name does not
 join two actors whose names of two words or more differ.
 
-Kept for the archive of issue 20: an actor's stable id, a user's alias table and a Wikidata
-id would come before these rules (two actors with the same id are the same, whatever their
-names), and an alias table entry is one more name in `Identity.names`.
+The archive (summarizer/archive/actors.py) keeps stable actor ids: each stored actor is an
+Identity of its name and every alias in its alias table, and `match` picks the stored actor
+a summary's actor is, by these same rules; `name_keys` narrows the stored actors to those
+that can match before any is compared. A user's alias edit decides before these rules do.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rapidfuzz import fuzz
 
@@ -100,6 +101,10 @@ GENERIC_WORDS = frozenset(
 _AFTER_HEAD = frozenset({"of", "in", "for", "at"})
 _UNKNOWN_TYPES = frozenset({None, "other"})
 _PUNCTUATION = re.compile(r"[^\w\s]")
+# Letters of a word that key it in `name_keys`: spelling variants (`Zelensky`, `Zelenskyy`)
+# differ after them.
+_KEY_LETTERS = 4
+K = TypeVar("K", bound=Hashable)
 
 
 def normalize_name(name: str) -> str:
@@ -188,6 +193,46 @@ def resolve(reference: str, actors: Sequence[Identity]) -> int | None:
         if found:
             return found.pop() if len(found) == 1 else None
     return None
+
+
+def match(identity: Identity, known: Mapping[K, Identity]) -> K | None:
+    """The key of the known actor that `identity` is, or None when none is.
+
+    The most similar known actor at SAME_ACTOR or above; when several are equally similar,
+    the one matched by the earliest of `identity`'s names (its name before its aliases);
+    None if that still leaves several.
+    """
+    scores = {key: similarity(identity, other) for key, other in known.items()}
+    best = max(scores.values(), default=0.0)
+    if best < SAME_ACTOR:
+        return None
+    tied = [key for key, score in scores.items() if score == best]
+    if len(tied) == 1:
+        return tied[0]
+    for name in identity._normalized:
+        found = [
+            key
+            for key in tied
+            if any(_similarity(name, other, fuzzy=True) >= best for other in known[key]._normalized)
+        ]
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None
+
+
+def name_keys(identity: Identity, *, stored: bool = False) -> set[str]:
+    """Keys under which to find the stored actors `identity` may be the same as.
+
+    A stored name is keyed by its head word; a name looked up by every word it has. Two
+    names the rules call the same share a key: a contained name holds the other's head
+    word, equal names have the same head, and spelling variants almost always begin it alike.
+    """
+    keys: set[str] = set()
+    for name in identity._normalized:
+        words = name.split()
+        for word in [_head(words)] if stored else words:
+            keys.add(word[:_KEY_LETTERS])
+    return keys
 
 
 def _full_names_differ(x: Identity, y: Identity, *, fuzzy: bool) -> bool:

@@ -202,7 +202,8 @@ def summarize_sources(
     Returns one outcome per source, in order: a SummaryResult, or the SummarizerError that
     source ended with (unreadable, not an article, or the summary failed). `prepare` may
     adjust each article (a title or date given on the command line) before it is summarised;
-    `on_done` hears of each source as it finishes, failures to load first.
+    `on_done` hears of each source as it finishes, failures to load first. Each summary
+    is recorded in the summarizer's archive with the source's name.
     """
     settings = summarizer.settings
     loaded = load_all(sources, settings.concurrency)
@@ -221,8 +222,11 @@ def summarize_sources(
             on_done(sources[index], item.outcome)
 
     def done(position: int, outcome: Outcome) -> None:
+        source = sources[pending[position]]
+        if not isinstance(outcome, SummarizerError):
+            summarizer.recorder.record(outcome, input_name=source.name)
         if on_done is not None:
-            on_done(sources[pending[position]], outcome)
+            on_done(source, outcome)
 
     def budget(position: int) -> tuple[float | None, SummarizerError]:
         total = settings.article_timeout
@@ -234,7 +238,7 @@ def summarize_sources(
         return total - loaded[pending[position]].seconds, expired
 
     if pending:
-        results = summarizer.summarize_many(articles, on_done=done, budget=budget)
+        results = summarizer.summarize_many(articles, on_done=done, budget=budget, archive=False)
         for index, outcome in zip(pending, results, strict=True):
             outcomes[index] = outcome
     return [outcome for outcome in outcomes if outcome is not None]

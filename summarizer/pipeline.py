@@ -34,6 +34,7 @@ from .schema import (
 from .split import split_text
 
 if TYPE_CHECKING:
+    from .archive.record import Origin
     from .deadline import Budget
     from .llm import Backend, CallLog, ModelClient
 
@@ -87,6 +88,7 @@ class Summarizer:
         settings: Settings | None = None,
         *,
         backend: Backend | None = None,
+        origin: Origin = "api",
         **options: Any,
     ) -> None:
         """Summarise with these settings (or `options`), and this backend if given.
@@ -97,13 +99,17 @@ class Summarizer:
                 name: an object with `complete`, `acomplete` and `count_tokens` (see
                 `summarizer.llm.Backend`), such as a scripted fake in tests. Its answers
                 still go through the response cache, the re-asks and the retries.
+            origin: Who asks, as the archive records it: `api`, or `cli` for the command.
             **options: Any Settings field (model, cache, max_reasks, ...), overriding the
                 environment and the config file; ignored when `settings` is given.
 
         """
+        from .archive.hook import Recorder
+
         self.settings = settings or load_settings(**options)
         self._backend = backend
         self._client: ModelClient | None = None
+        self.recorder = Recorder(self.settings, origin)
 
     @property
     def client(self) -> ModelClient:
@@ -117,8 +123,27 @@ class Summarizer:
             self._client = ModelClient(self.settings, backend, cache)
         return self._client
 
-    def summarize(self, text_or_article: str | Article) -> SummaryResult:
-        """Summarise one article; raises a SummarizerError subclass on expected failures."""
+    def summarize(self, text_or_article: str | Article, *, archive: bool = True) -> SummaryResult:
+        """Summarise one article; raises a SummarizerError subclass on expected failures.
+
+        The summary is recorded in the archive unless `archive` is False or the settings
+        turn the archive off.
+        """
+        result = self._summarize(text_or_article)
+        if archive:
+            self.recorder.record(result)
+        return result
+
+    async def asummarize(
+        self, text_or_article: str | Article, *, archive: bool = True
+    ) -> SummaryResult:
+        """Summarise one article without blocking the event loop (recorded as `summarize`)."""
+        result = await self._asummarize(text_or_article)
+        if archive:
+            self.recorder.record(result)
+        return result
+
+    def _summarize(self, text_or_article: str | Article) -> SummaryResult:
         from .llm import CallLog
 
         article = as_article(text_or_article)
@@ -140,8 +165,7 @@ class Summarizer:
             answer_check.reset(token)
         return self._finish(article, parts, call_log, started)
 
-    async def asummarize(self, text_or_article: str | Article) -> SummaryResult:
-        """Summarise one article without blocking the event loop."""
+    async def _asummarize(self, text_or_article: str | Article) -> SummaryResult:
         from .llm import CallLog
 
         article = as_article(text_or_article)
@@ -171,6 +195,7 @@ class Summarizer:
         *,
         on_done: Callable[[int, Outcome], None] | None = None,
         budget: Budget | None = None,
+        archive: bool = True,
     ) -> list[Outcome]:
         """Summarise many articles, at most `settings.concurrency` at a time.
 
@@ -179,6 +204,7 @@ class Summarizer:
         With a `budget`, an article whose time is spent before its summary starts, or runs
         out during it, ends with the budget's error; the model request in flight is
         abandoned (a local model's runs on in its thread until that one request ends).
+        Each summary is recorded in the archive as it is done, unless `archive` is False.
         """
         limit = asyncio.Semaphore(self.settings.concurrency)
         await asyncio.to_thread(lambda: self.client)  # load the backend once, not per task
@@ -190,7 +216,7 @@ class Summarizer:
                     if expired is not None and seconds is not None and seconds <= 0:
                         raise expired
                     async with asyncio.timeout(seconds):
-                        outcome: Outcome = await self.asummarize(article)
+                        outcome: Outcome = await self.asummarize(article, archive=archive)
                 except TimeoutError:
                     assert expired is not None  # only a budget sets a timeout
                     outcome = expired
@@ -213,9 +239,11 @@ class Summarizer:
         *,
         on_done: Callable[[int, Outcome], None] | None = None,
         budget: Budget | None = None,
+        archive: bool = True,
     ) -> list[Outcome]:
         """Blocking form of asummarize_many."""
-        return asyncio.run(self.asummarize_many(articles, on_done=on_done, budget=budget))
+        many = self.asummarize_many(articles, on_done=on_done, budget=budget, archive=archive)
+        return asyncio.run(many)
 
     def _extract(
         self, messages: list[dict[str, str]], call_log: CallLog, follow_up: bool
@@ -336,6 +364,7 @@ class Summarizer:
                 input_hash=article.text_hash,
                 usage=call_log.usage,
                 attempts=call_log.attempts,
+                reasks=call_log.reasks,
                 cache_hit=call_log.cache_hit,
                 parts=parts,
                 seconds=round(time.perf_counter() - started, 3),

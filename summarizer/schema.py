@@ -544,6 +544,9 @@ class Provenance(BaseModel):
     input_hash: str = Field(description="SHA-256 of the article text, first 16 hex digits.")
     usage: Usage = Field(default_factory=Usage)
     attempts: int = Field(description="Model calls made, re-asks included (cache hits count).")
+    reasks: int = Field(
+        default=0, description="Of those calls, the ones that asked again after an invalid answer."
+    )
     cache_hit: bool = Field(description="True when every call was answered by the cache.")
     parts: int = Field(default=1, description="Parts a long article was split into.")
     seconds: float = Field(description="Wall time of the summarisation.")

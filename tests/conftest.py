@@ -28,6 +28,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         if name.startswith(("SUMMARIZER_", "OPENAI_")) and name != "SUMMARIZER_FIXTURES":
             monkeypatch.delenv(name)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    # The archive (and the digest's default state) live in the user data dir: never the real one.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     # XDG_CACHE_HOME stays: it holds the assembled embedded model (1.1 GB), built once.
     monkeypatch.setenv("SUMMARIZER_MODEL", "local")
     monkeypatch.setenv("SUMMARIZER_CACHE", "auto" if RECORDING else "replay")

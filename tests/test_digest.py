@@ -363,11 +363,12 @@ def test_a_failed_summary_is_listed_and_retried_a_bounded_number_of_times(
     real = Summarizer.asummarize
     tries: list[str] = []
 
-    async def fault(self, article):  # injected failure for one article, the rest replay
+    # Injected: a failure for one article, the rest replay.
+    async def fault(self, article, **options):
         if article.title == TITLES[2]:
             tries.append(article.title)
             raise SummarizationFailed("injected: model kept failing", attempts=3, last_error=None)
-        return await real(self, article)
+        return await real(self, article, **options)
 
     monkeypatch.setattr(Summarizer, "asummarize", fault)
     first = run_digest_once(config_path)
@@ -393,10 +394,10 @@ def test_a_retried_article_that_succeeds_goes_in_the_next_digest(tmp_path, site,
     config_path = write_config(tmp_path / "digest.toml", site, smtp.port)
     real = Summarizer.asummarize
 
-    async def fault(self, article):
+    async def fault(self, article, **options):
         if article.title == TITLES[2]:
             raise SummarizationFailed("injected: endpoint down", attempts=1, last_error=None)
-        return await real(self, article)
+        return await real(self, article, **options)
 
     with monkeypatch.context() as patch:
         patch.setattr(Summarizer, "asummarize", fault)

@@ -218,7 +218,7 @@ def test_a_full_disk_while_the_state_is_written(config_path, smtp, limit_kib):  
     starved = driver(config_path, "--max-file-bytes", str(limit_kib * 1024))
 
     assert starved.returncode == 1, starved.stderr
-    one_error_line(starved.stderr, "state.sqlite", "digest state")
+    one_error_line(starved.stderr, "state.sqlite", "archive")
     assert smtp.inbox.messages == []
 
     run_digest_once(config_path)
@@ -362,10 +362,10 @@ def answered_late(monkeypatch: pytest.MonkeyPatch, title: str, seconds: float) -
 
     real = Summarizer.asummarize
 
-    async def fake_slow(self, article):
+    async def fake_slow(self, article, **options):
         if article.title == title:
             await asyncio.sleep(seconds)
-        return await real(self, article)
+        return await real(self, article, **options)
 
     with monkeypatch.context() as patch:
         patch.setattr(Summarizer, "asummarize", fake_slow)

@@ -18,6 +18,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
 from summarizer import ConfigError, Summarizer, SummaryResult
+from summarizer.archive.db import MIGRATIONS
+from summarizer.articles import content_hash
 from summarizer.digest import (
     SendError,
     SmtpSettings,
@@ -27,8 +29,8 @@ from summarizer.digest import (
     send_email,
 )
 from summarizer.digest.email import one_line, safe_href
-from summarizer.digest.sources import FolderSource, canonical_url, content_hash, list_items
-from summarizer.digest.state import MIGRATIONS, State, StateError
+from summarizer.digest.sources import FolderSource, canonical_url, list_items
+from summarizer.digest.state import State, StateError
 
 from .test_digest import (
     TITLES,
@@ -209,8 +211,8 @@ def test_state_is_migrated_in_wal_mode_with_a_busy_timeout(tmp_path):
     state = State.open(path)
 
     assert state.version == len(MIGRATIONS)
-    assert state.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert state.db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    assert state.archive.value("PRAGMA journal_mode") == "wal"
+    assert state.archive.value("PRAGMA busy_timeout") == 30_000
     state.close()
     assert State.open(path).version == len(MIGRATIONS)  # reopening migrates nothing twice
 

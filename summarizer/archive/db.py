@@ -337,6 +337,9 @@ class Archive:
         self._lock = threading.RLock()
         self.name = name
         self.wait = wait
+        # What modules above keep per connection (the actor index), dropped by `migrate`.
+        self.memo: dict[str, object] = {}
+        self.migrated_from = 0  # the schema version `migrate` found
 
     @classmethod
     def open(cls, path: Path | None = None, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> Archive:
@@ -394,6 +397,8 @@ class Archive:
 
     def migrate(self) -> None:
         """Apply every migration not applied yet, each in its own transaction."""
+        self.memo.clear()
+        self.migrated_from = self.version
         with self._lock:
             self._db.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction
             try:

@@ -10,9 +10,9 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from ..archive.db import default_path as default_archive_path
 from ..config import refuse_irregular_file
 from ..errors import ConfigError
 from .sources import FolderSource, SourceConfig, UrlListSource
@@ -108,8 +108,9 @@ class DigestConfig(_Section):
     """The whole digest configuration."""
 
     state: Path = Field(
-        default_factory=lambda: Path(platformdirs.user_data_dir("summarizer")) / "digest.sqlite",
-        description="SQLite file holding seen articles, summaries and digests.",
+        default_factory=lambda: default_archive_path(),
+        description="The archive (SQLite) holding seen articles, summaries and digests; "
+        "by default the one every summary is recorded in.",
     )
     sources: list[SourceConfig] = Field(min_length=1)
     email: EmailSettings

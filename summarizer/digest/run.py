@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..articles import content_hash
 from ..deadline import Deadline
 from ..errors import ConfigError, DeadlineExceeded, SummarizerError
 from ..fetch import FetchPolicy
@@ -38,7 +39,7 @@ from .build import Failure, Story, build_digest, story_from_result
 from .config import DigestConfig
 from .email import build_email
 from .send import SendError, send_message
-from .sources import canonical_url, content_hash, list_items, load_text
+from .sources import canonical_url, list_items, load_text
 from .state import State, StateError, StoredArticle
 
 if TYPE_CHECKING:
@@ -311,9 +312,11 @@ def summarise(
             state.record_failure(row.id, _one_line(str(outcome)), limits.max_attempts)
         else:
             counts["ok"] += 1
-            state.record_summary(row.id, outcome)  # type: ignore[arg-type]
+            state.record_summary(row.id, outcome, summarizer.settings.strategy)  # type: ignore[arg-type]
 
-    asyncio.run(summarizer.asummarize_many(articles, on_done=done, budget=seconds_for))
+    # The digest records each summary itself, in its own state (its archive), with its row.
+    many = summarizer.asummarize_many(articles, on_done=done, budget=seconds_for, archive=False)
+    asyncio.run(many)
     return counts["ok"], counts["failed"]
 
 

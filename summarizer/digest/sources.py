@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import logging
 import re
 from collections.abc import Iterator
@@ -111,12 +110,6 @@ def canonical_url(url: str) -> str:
     query = sorted((k, v) for k, v in parse_qsl(parts.query, True) if not _TRACKING.match(k))
     path = parts.path if parts.path not in ("", "/") else "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, urlencode(query), ""))
-
-
-def content_hash(text: str) -> str:
-    """SHA-256 of the text with case and whitespace normalised: equal for syndicated copies."""
-    normal = " ".join(text.casefold().split())
-    return hashlib.sha256(normal.encode()).hexdigest()
 
 
 def list_items(

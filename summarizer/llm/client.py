@@ -71,6 +71,7 @@ class CallLog:
 
     attempts: int = 0
     round_attempts: int = 0  # attempts within the current extract call
+    reasks: int = 0  # attempts that asked again after an invalid answer
     cache_hits: int = 0
     transport_attempts: int = 0
     usage: Usage = field(default_factory=Usage)
@@ -188,6 +189,7 @@ class ModelClient:
         """The request as the backend's profile shapes it: model, limits, sampling, schema."""
         log.attempts += 1
         log.round_attempts += 1
+        log.reasks += log.round_attempts > 1
         return self.profile.shape(
             request, self.backend.model, self.settings, first=log.round_attempts == 1
         )

@@ -1,0 +1,69 @@
+"""The pipeline's recorder: each summary into the archive the settings name, or nowhere.
+
+Recording never costs a summary: a failure to write the archive is a warning on stderr
+(through logging), and the summary is returned as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..schema import SummaryResult
+    from .db import Archive
+    from .record import Origin
+
+log = logging.getLogger("summarizer.archive")
+
+
+class Recorder:
+    """Records summaries for one Summarizer; opens the archive on the first one."""
+
+    def __init__(self, settings: Settings, origin: Origin) -> None:
+        self.settings = settings
+        self.origin = origin
+        self._archive: Archive | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the settings record summaries at all (`archive = "off"` does not)."""
+        return self.settings.archive != "off"
+
+    def record(self, result: SummaryResult, *, input_name: str | None = None) -> int | None:
+        """Record one summary; its id, or None when off or when the archive failed."""
+        if not self.enabled:
+            return None
+        from .record import record
+
+        try:
+            with self._lock:
+                archive = self._open()
+            return record(
+                archive,
+                result,
+                origin=self.origin,
+                strategy=self.settings.strategy,
+                input_name=input_name,
+            )
+        except Exception as error:  # whatever went wrong, a bug included, the summary stays
+            log.warning("the summary was not archived: %s", error)
+            return None
+
+    def _open(self) -> Archive:
+        if self._archive is None:
+            from .record import open_archive
+
+            path = self.settings.archive
+            self._archive = open_archive(None if path == "off" else path)
+        return self._archive
+
+    def close(self) -> None:
+        """Close the archive, if it was opened."""
+        with self._lock:
+            if self._archive is not None:
+                self._archive.close()
+                self._archive = None
