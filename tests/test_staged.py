@@ -206,3 +206,16 @@ def test_a_description_cut_by_its_bound_ends_on_a_whole_word():
     assert staged._whole_words("Rebels attacked the camp", staged.WHAT_CHARS) == (
         "Rebels attacked the camp"
     )
+
+
+def test_every_view_flags_the_items_whose_citations_are_weak(staged_seed):
+    from summarizer.render import render_html, render_markdown
+    from summarizer.render.terminal import render_terminal
+    from summarizer.schema import WEAK_SUPPORT_NOTE
+
+    summary = staged_seed.summary
+    weak = sum(item.support == "weak" for item in [*summary.events, *summary.demands])
+    assert weak, "the recorded seed answer has weak items"
+    assert render_markdown(staged_seed).count(WEAK_SUPPORT_NOTE) == weak
+    assert render_html(staged_seed).count(WEAK_SUPPORT_NOTE) == weak
+    assert render_terminal(staged_seed, width=2000).count(WEAK_SUPPORT_NOTE) == weak

@@ -14,7 +14,7 @@ from itertools import pairwise
 from markupsafe import Markup, escape
 
 from ..schema import ACTOR_TYPE_LABELS as ACTOR_TYPES
-from ..schema import ArticleSummary, Evidence, SummaryResult
+from ..schema import WEAK_SUPPORT_NOTE, ArticleSummary, Evidence, SummaryResult
 from ..urls import is_http_url
 from .jinja import template
 from .timeline import TimelineItem, event_status, render_timeline
@@ -53,6 +53,7 @@ def render_html(result: SummaryResult) -> str:
         colours=ITEM_COLOURS,
         anchors=quote_anchors(summary),
         highlighted=highlighted_article_html(result),
+        weak_support_note=WEAK_SUPPORT_NOTE,
         timeline=events_timeline(summary),
     )
 
