@@ -21,6 +21,7 @@ from .articles import Article, as_article
 from .config import Settings, load_settings
 from .errors import InputError, SummarizationFailed, SummarizerError
 from .grounding import ground, quote_check
+from .heap import older_objects_set_aside
 from .merge import drop_repeats, merge_summaries
 from .schema import (
     AnswerCheck,
@@ -208,6 +209,11 @@ class Summarizer:
         """
         limit = asyncio.Semaphore(self.settings.concurrency)
         await asyncio.to_thread(lambda: self.client)  # load the backend once, not per task
+        # Many answers at once: Instructor's walk of our response model on every call is
+        # event-loop CPU that finds nothing new (a no-op on any other Instructor release).
+        from .llm import instructor_shim
+
+        instructor_shim.install()
 
         async def one(index: int, article: str | Article) -> Outcome:
             async with limit:
@@ -227,7 +233,8 @@ class Summarizer:
             return outcome
 
         try:
-            return list(await asyncio.gather(*(one(i, a) for i, a in enumerate(articles))))
+            with older_objects_set_aside():
+                return list(await asyncio.gather(*(one(i, a) for i, a in enumerate(articles))))
         finally:
             close = getattr(self.client.backend, "aclose", None)
             if close is not None:  # release connections before this event loop ends

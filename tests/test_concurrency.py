@@ -8,6 +8,7 @@ The two-process digest state and SMTP case is tested with the digest (tests/test
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import subprocess
 import sys
@@ -159,3 +160,16 @@ def test_two_processes_hammering_one_cache_leave_no_corrupt_entry(tmp_path):
     replayed = fault_summarizer("http://127.0.0.1:9/v1", cache_dir, cache="replay")
     outcomes = replayed.summarize_many(articles(12))
     assert all(isinstance(o, SummaryResult) and o.provenance.cache_hit for o in outcomes)
+
+
+def test_a_batch_runs_with_the_objects_alive_before_it_set_aside(tmp_path):
+    # summarizer.heap: the collector's full passes skip them during the batch, and get
+    # them back after it.
+    frozen: list[int] = []
+    with scripted_fault_server(ok(), ok()) as server:
+        outcomes = fault_summarizer(server.base_url, tmp_path).summarize_many(
+            articles(2), on_done=lambda *_: frozen.append(gc.get_freeze_count())
+        )
+    assert all(isinstance(o, SummaryResult) for o in outcomes), outcomes
+    assert len(frozen) == 2 and min(frozen) > 0
+    assert gc.get_freeze_count() == 0

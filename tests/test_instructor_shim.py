@@ -1,4 +1,4 @@
-"""The opt-in Instructor shim: off by default, on only for the tested Instructor release."""
+"""The Instructor shim: installed by batches, never at import, only on the tested release."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from instructor.v2.core import patch as instructor_patch
 from instructor.v2.validation import async_validators
 from pydantic import BaseModel
 
-from summarizer import Article, Settings, Summarizer
+from summarizer import Article, Settings, Summarizer, SummaryResult
 from summarizer.llm import instructor_shim
 
 from .fakes import FAKE_VALID_COMPLETION, ScriptedBackend
@@ -53,6 +53,16 @@ def test_nothing_is_patched_unless_a_program_installs_it():
     )
     run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
     assert run.stdout.split() == ["False", "False"], run.stderr
+
+
+def test_a_batch_installs_it_a_single_summary_does_not(shim, tmp_path):
+    backend = ScriptedBackend(FAKE_VALID_COMPLETION, FAKE_VALID_COMPLETION)
+    summarizer = scripted_summarizer(backend, tmp_path)
+    summarizer.summarize(ARTICLE)
+    assert not shim.installed()
+    [outcome] = summarizer.summarize_many([ARTICLE])
+    assert isinstance(outcome, SummaryResult) and shim.installed()
+    assert hasattr(async_validators.reject_async_validators, "__wrapped__")
 
 
 def test_installed_it_walks_our_response_model_once_not_on_every_call(shim, tmp_path, monkeypatch):

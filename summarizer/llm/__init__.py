@@ -6,7 +6,7 @@
 - `context`: asking a server how large its model's context window is;
 - `providers`: which backend, profile and context window answer a configured model;
 - `client`: structured answers through Instructor, the response cache and both retry layers;
-- `instructor_shim`: an opt-in shim over Instructor's internals, for throughput.
+- `instructor_shim`: a version-pinned shim over Instructor's internals that batches install.
 """
 
 from .client import Backend, CallLog, ModelClient

@@ -1,18 +1,19 @@
-"""An opt-in shim over Instructor's private internals: walk a response model only once.
+"""A shim over Instructor's private internals: walk a response model only once.
 
 Instructor walks the whole response model (every nested field annotation, and every
-attribute of every class in each model's MRO) to reject async validators, several times
-per call. A class's validators are fixed when it is made, so one walk answers for every
-call; benchmarks/concurrency.py and benchmarks/overhead.py (`--instructor-shim`) measure
-what skipping the repeats saves in client CPU, which matters only when many answers
-arrive at once from a fast server.
+attribute of every class in each model's MRO) to reject async validators, four times per
+call. A class's validators are fixed when it is made, so one walk answers for every call.
+In a batch, where many answers arrive at once from a fast server, the repeats are a large
+part of our client's CPU on the event loop (benchmarks/concurrency.py and
+benchmarks/overhead.py measure it), so `asummarize_many` installs the shim; a program may
+also call `install()` for single calls. Nothing is patched at import.
 
-The walk lives in Instructor's private modules, so nothing is patched unless a program
-asks for it with `install()`, and only on the Instructor release it was tested against
-(TESTED_INSTRUCTOR); on any other, `install()` patches nothing and returns False. Only
-models passed to `register()` skip the walk; any other is walked as before, and a model
-with an async validator is still refused. The upstream fix would be for Instructor to
-memoise the walk per class.
+The walk lives in Instructor's private modules, so `install()` patches only the Instructor
+release it was tested against (TESTED_INSTRUCTOR); on any other it patches nothing and
+returns False, and Instructor walks as before. Only models passed to `register()` (ours,
+walked once there) skip the walk; any other is walked as before, and a model with an async
+validator is still refused. The upstream fix would be for Instructor to memoise the walk
+per class.
 """
 
 from __future__ import annotations
