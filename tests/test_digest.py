@@ -240,8 +240,9 @@ def test_full_run_delivers_one_email_with_the_expected_summaries(config_path, sm
     sender, recipients = smtp.inbox.envelopes[0]
     assert sender == "digest@example.org"
     assert recipients == ["team@example.org", "ana@example.org"]
+    # Four articles, three stories: the strike and the talks are one (tests below).
     assert message["Subject"].startswith("Morning digest ") and message["Subject"].endswith(
-        ": 4 stories"
+        ": 3 stories"
     )
     assert message["Message-ID"] and message["To"].addresses[1].display_name == "Ana"
     text, _ = parts(message)
@@ -253,15 +254,19 @@ def test_full_run_delivers_one_email_with_the_expected_summaries(config_path, sm
     assert f"sent {message['Message-ID']}" in result.stdout
 
 
-def test_stories_about_the_same_actors_sit_together(config_path, smtp):
+def test_articles_about_the_same_actors_are_one_story_with_their_sources(config_path, smtp):
     run_cli("--config", str(config_path))
 
     text, html = parts(smtp.inbox.messages[0])
-    related = text.index("== 2 related stories")
-    strike, talks = (text.index(title, related) for title in TITLES[:2])
-    library = text.index(TITLES[2])
-    assert related < min(strike, talks) and library > max(strike, talks)
-    assert html.count('class="group related"') == 1
+    # The strike leads its story; the talks, a day later with the same people, are its
+    # second source, not an item of their own.
+    strike = text.index(TITLES[0])
+    assert text.index("2 sources", strike) < text.index(TITLES[2])
+    assert TITLES[1] not in text.splitlines()
+    listed = text[text.index("Sources:", strike) : text.index(TITLES[2])].splitlines()
+    sources = [line.strip() for line in listed if line.strip().startswith("- ")]
+    assert sources == ["- Harbor Herald", f"- City Wire: {TITLES[1]}"]
+    assert html.count('class="story related"') == 1 and "/wire/transit-talks" in html
 
 
 def test_second_run_sends_nothing(config_path, smtp):
@@ -440,7 +445,7 @@ def test_dry_run_writes_the_email_and_changes_nothing(config_path, smtp, tmp_pat
     saved = email.message_from_bytes(
         (out / "digest-1.eml").read_bytes(), policy=email.policy.default
     )
-    assert saved["Subject"].endswith(": 4 stories")
+    assert saved["Subject"].endswith(": 3 stories")
     assert smtp.inbox.messages == []
 
     real = run_cli("--config", str(config_path))

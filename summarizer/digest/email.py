@@ -86,6 +86,7 @@ def _subject_vars(digest: Digest) -> dict[str, object]:
     return {
         "date": digest.date.isoformat(),
         "count": digest.count,
+        "articles": digest.articles,
         "title": digest.title,
         "top": digest.groups[0].headline if digest.groups else "",
         "failures": len(digest.failures),

@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..archive.stories import place
 from ..articles import content_hash
 from ..deadline import Deadline
 from ..errors import ConfigError, DeadlineExceeded, SummarizerError
 from ..fetch import FetchPolicy
-from .build import Failure, Story, build_digest, story_from_result
+from .build import Failure, Story, continued_digest, story_from_result
 from .config import DigestConfig
 from .email import build_email
 from .send import SendError, send_message
@@ -321,13 +322,18 @@ def summarise(
 
 
 def store_digest(state: State, config: DigestConfig) -> int | None:
-    """Build the digest of every unreported summary and store it as pending; None if none."""
+    """Build the digest of every unreported summary and store it as pending; None if none.
+
+    Its articles are placed into the archive's stories first; a story an earlier digest
+    showed shows only what is new, and what each story showed is stored with the digest.
+    """
     rows = state.undigested()
     stories = [_story(row) for row in rows if row.result is not None]
     if not stories:
         return None
     failures = [_failure(row, config.limits.max_attempts) for row in rows if row.result is None]
-    digest = build_digest(stories, failures=failures, title=config.email.title)
+    place(state.archive, [row.id for row in rows if row.result is not None])
+    digest = continued_digest(state.archive, stories, failures=failures, title=config.email.title)
     rendered = build_email(
         digest,
         sender=config.email.sender,
@@ -342,6 +348,7 @@ def store_digest(state: State, config: DigestConfig) -> int | None:
         message=rendered.as_bytes(),
         html=rendered.html,
         article_ids=[row.id for row in rows],
+        shown={g.story_id: g.shown.model_dump_json() for g in digest.groups if g.story_id},
     )
 
 

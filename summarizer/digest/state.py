@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..archive.db import BUSY_TIMEOUT_SECONDS, Archive, ArchiveError, Row
 from ..archive.record import load_result, open_archive, record
+from ..archive.stories import record_shown
 from ..schema import SummaryResult
 
 # The digest's failures to read or write its state are the archive's.
@@ -213,11 +215,13 @@ class State:
         message: bytes,
         html: str,
         article_ids: list[int],
+        shown: Mapping[int, str] | None = None,
     ) -> int:
         """Store a built digest as pending and attach its articles, in one transaction.
 
         Summarised and abandoned articles belong to it from now on; failed ones that are
-        still retried stay free for the next digest.
+        still retried stay free for the next digest. `shown` is what it showed of each
+        story (story id -> JSON), recorded with it (`archive.stories.record_shown`).
         """
         with self.archive.transaction():
             digest_id = self.archive.execute(
@@ -230,6 +234,7 @@ class State:
                 "AND status IN ('summarised', 'abandoned')",
                 [(digest_id, article_id) for article_id in article_ids],
             )
+            record_shown(self.archive, digest_id, shown or {})
             return digest_id
 
     def pending_digests(self) -> list[StoredDigest]:
