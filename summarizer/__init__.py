@@ -27,6 +27,7 @@ from .errors import (
 logging.getLogger("summarizer").addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
+    from .archive import Archive, open_archive
     from .articles import Article
     from .config import Settings
     from .pipeline import Summarizer, asummarize, summarize, summarize_many
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 # Imported on first use (PEP 562), so `summarizer --help` does not load pydantic, Jinja
 # and the pipeline: see benchmarks/startup.py.
 _LAZY = {
+    **dict.fromkeys(["Archive", "open_archive"], "archive"),
     "Article": "articles",
     "Settings": "config",
     **dict.fromkeys(["Summarizer", "asummarize", "summarize", "summarize_many"], "pipeline"),
@@ -86,6 +88,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Actor",
+    "Archive",
     "Article",
     "ArticleInfo",
     "ArticleSummary",
@@ -108,6 +111,7 @@ __all__ = [
     "Usage",
     "__version__",
     "asummarize",
+    "open_archive",
     "summarize",
     "summarize_many",
 ]

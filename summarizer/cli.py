@@ -359,8 +359,10 @@ def main() -> None:
     cli(prog_name="summarizer")
 
 
+from .archive.cli import archive as _archive  # noqa: E402
 from .digest.cli import digest as _digest  # noqa: E402
 
+cli.add_command(_archive)
 cli.add_command(_digest)
 
 from .eval.cli import eval_command as _eval  # noqa: E402

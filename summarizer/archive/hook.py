@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ..errors import InputError
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -17,6 +20,32 @@ if TYPE_CHECKING:
     from .record import Origin
 
 log = logging.getLogger("summarizer.archive")
+
+
+def archive_path(settings: Settings) -> Path | None:
+    """The archive the settings name (default: the user's); None when they turn it off."""
+    from .db import default_path
+
+    configured = settings.archive
+    if configured == "off":
+        return None
+    return configured or default_path()
+
+
+def open_existing(path: Path | None = None) -> Archive:
+    """The archive at `path` (default: the configured one) to look back in.
+
+    InputError when the archive is off and no path is given, or when there is none yet.
+    """
+    from ..config import load_settings
+    from .record import open_archive
+
+    path = path or archive_path(load_settings())
+    if path is None:
+        raise InputError('the archive is off (archive = "off"); name one with --archive')
+    if not path.exists():
+        raise InputError(f"{path}: no archive there yet; summaries are recorded in it as made")
+    return open_archive(path)
 
 
 class Recorder:
@@ -31,7 +60,7 @@ class Recorder:
     @property
     def enabled(self) -> bool:
         """Whether the settings record summaries at all (`archive = "off"` does not)."""
-        return self.settings.archive != "off"
+        return archive_path(self.settings) is not None
 
     def record(self, result: SummaryResult, *, input_name: str | None = None) -> int | None:
         """Record one summary; its id, or None when off or when the archive failed."""
@@ -57,8 +86,7 @@ class Recorder:
         if self._archive is None:
             from .record import open_archive
 
-            path = self.settings.archive
-            self._archive = open_archive(None if path == "off" else path)
+            self._archive = open_archive(archive_path(self.settings))
         return self._archive
 
     def close(self) -> None:
