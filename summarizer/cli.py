@@ -370,3 +370,7 @@ from .eval.cli import eval_compare_command as _eval_compare  # noqa: E402
 
 cli.add_command(_eval, name="eval")
 cli.add_command(_eval_compare, name="eval-compare")
+from .archive.stories_cli import stories_command as _stories  # noqa: E402
+from .archive.stories_cli import story_command as _story  # noqa: E402
+_archive.add_command(_stories)
+_archive.add_command(_story)

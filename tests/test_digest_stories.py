@@ -3,7 +3,8 @@
 One story, the Harbor City transit strike, in three feeds on its first day: the Herald's
 article and two syndicated copies of it (the City Wire's, with its own headline, byline,
 footer and a trimmed ending; the Courier's, with another headline and footer). The next
-day the Herald reports the mayor's invitation to talks.
+day the Herald reports the mayor's invitation to talks. `summarizer archive stories` and
+`archive story ID` then list the story and its sources.
 
 The model's answers are scripted fakes (`FAKE_ANSWERS`, written by hand for these
 articles, each quoting its article word for word): a real model cannot be made to give
@@ -14,6 +15,7 @@ the archive's migrations, the story grouping, rendering and sending.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
@@ -382,3 +384,64 @@ def _archive(tmp_path: Path):
     from summarizer.archive import Archive
 
     return Archive.open(tmp_path / "archive.sqlite")
+
+
+def test_archive_stories_and_story_list_the_story_and_its_sources(tmp_path, site, mail):
+    from click.testing import CliRunner
+
+    from summarizer.cli import cli
+
+    digest_once(tmp_path, site, mail)
+    archive = str(tmp_path / "archive.sqlite")
+    runner = CliRunner()
+
+    listed = runner.invoke(
+        cli, ["archive", "stories", "--archive", archive], catch_exceptions=False
+    )
+    on_day = runner.invoke(cli, ["archive", "stories", "--day", "2026-11-23", "--archive", archive])
+    other_day = runner.invoke(
+        cli, ["archive", "stories", "--day", "2026-11-20", "--archive", archive]
+    )
+
+    assert listed.exit_code == 0, listed.output
+    [line] = listed.stdout.splitlines()
+    story_id, days, count, title = line.split("\t")
+    assert (days, count, title) == ("2026-11-23", "3 articles (2 copies)", STRIKE)
+    assert on_day.stdout == listed.stdout and other_day.stdout == ""
+
+    shown = runner.invoke(cli, ["archive", "story", story_id, "--archive", archive, "--json"])
+    detail = json.loads(shown.stdout)
+    members = {member["url"].rsplit("/", 2)[-2]: member for member in detail["members"]}
+    assert sorted(members) == ["courier", "harbor", "wire"]
+    original = members["harbor"]["article_id"]
+    assert members["harbor"]["copy_of"] is None
+    assert members["wire"]["copy_of"] == members["courier"]["copy_of"] == original
+    assert {name for _, name, _ in detail["actors"]} >= {"Tomas Reyes", "Elena Marsh"}
+    # By day: the call to talks on Monday, the strike it announced on Friday.
+    assert [tuple(event) for event in detail["events"]] == [
+        ("2026-11-23", "Marsh urges the union to return to talks"),
+        ("2026-11-27", STRIKE_CALLED["what"]),
+    ]
+    assert len(detail["digests"]) == 1
+
+    missing = runner.invoke(cli, ["archive", "story", "999", "--archive", archive])
+    assert missing.exit_code == 1 and "no story 999" in missing.stderr
+
+
+def test_summaries_from_the_api_are_placed_into_stories_when_listed(tmp_path):
+    from click.testing import CliRunner
+
+    from summarizer import Article
+    from summarizer.cli import cli
+    from summarizer.extract import article_from_html
+
+    archive = tmp_path / "api.sqlite"
+    summarizer = Summarizer(Settings(cache="off", archive=archive), backend=FakeModelByArticle())
+    for page, title, day in [(STRIKE_PAGE, STRIKE, 23), (TALKS_PAGE, TALKS, 24)]:
+        text = article_from_html(page.read_text(encoding="utf-8"), origin=page.name).text
+        summarizer.summarize(Article(text=text, title=title, published=dt.date(2026, 11, day)))
+
+    listed = CliRunner().invoke(cli, ["archive", "stories", "--archive", str(archive)])
+
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout.split("\t")[1:] == ["2026-11-23..2026-11-24", "2 articles", f"{STRIKE}\n"]
