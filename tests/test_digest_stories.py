@@ -28,9 +28,13 @@ from summarizer import Settings, Summarizer
 from summarizer.digest import load_config, run_digest
 
 from .conftest import ROOT
-from .fakes import fake_completion
+from .fakes import ScriptedBackend, fake_completion
 from .loopback import QuietHandler, serving
-from .test_digest import Smtp, _free_port, _Inbox, parts
+from .test_digest import (
+    Smtp,
+    parts,
+    smtp,  # noqa: F401  (the loopback SMTP server fixture)
+)
 
 STRIKE_PAGE = ROOT / "tests" / "articles" / "digest" / "transit-strike.html"
 TALKS_PAGE = ROOT / "tests" / "articles" / "digest" / "transit-talks.html"
@@ -238,16 +242,8 @@ FAKE_ANSWERS = [
 ]
 
 
-class FakeModelByArticle:
+class FakeModelByArticle(ScriptedBackend):
     """A scripted fake backend: the answer of `FAKE_ANSWERS` whose phrase the article has."""
-
-    name = "scripted-fake"
-    model = "fake-model"
-    context_window = 100_000
-    response_format = "json_schema"
-
-    def __init__(self) -> None:
-        self.requests: list[dict[str, Any]] = []
 
     def complete(self, request: dict[str, Any]) -> dict[str, Any]:
         self.requests.append(request)
@@ -256,12 +252,6 @@ class FakeModelByArticle:
             if phrase in article:
                 return fake_completion(json.dumps(copy.deepcopy(answer)))
         raise AssertionError(f"no scripted answer for {article[:200]!r}")
-
-    async def acomplete(self, request: dict[str, Any]) -> dict[str, Any]:
-        return self.complete(request)
-
-    def count_tokens(self, text: str) -> int:
-        return len(text) // 4 + 1
 
 
 class _Site(QuietHandler):
@@ -288,14 +278,6 @@ def site() -> Iterator[type[_Site]]:
         yield handler
 
 
-@pytest.fixture
-def mail() -> Iterator[Smtp]:
-    server = Smtp(port=_free_port(), inbox=_Inbox())
-    server.start()
-    yield server
-    server.stop()
-
-
 def _config(tmp_path: Path, root: str, inbox_port: int) -> Path:
     sources = "".join(
         f'[[sources]]\ntype = "feed"\nname = "{name}"\nurl = "{root}{path}"\n\n'
@@ -317,12 +299,14 @@ def _config(tmp_path: Path, root: str, inbox_port: int) -> Path:
 
 
 def test_a_story_from_three_feeds_two_of_them_copies_is_one_item_with_three_sources(
-    tmp_path, site, mail
+    tmp_path,
+    site,
+    smtp,  # noqa: F811
 ):
-    report = digest_once(tmp_path, site, mail)
+    report = digest_once(tmp_path, site, smtp)
 
     assert report.collected == 3 and report.summarised == 3
-    [message] = mail.inbox.messages
+    [message] = smtp.inbox.messages
     text, html = parts(message)
     assert message["Subject"].endswith(": 1 story")
     assert text.count(STRIKE) == 1 and "3 sources" in text and "3 sources" in html
@@ -339,13 +323,13 @@ def test_a_story_from_three_feeds_two_of_them_copies_is_one_item_with_three_sour
     assert sorted(row["copy_of"] for row in rows if row["copy_of"]) == [herald, herald]
 
 
-def test_a_story_continued_the_next_day_shows_only_what_is_new(tmp_path, site, mail):
-    digest_once(tmp_path, site, mail)
+def test_a_story_continued_the_next_day_shows_only_what_is_new(tmp_path, site, smtp):  # noqa: F811
+    digest_once(tmp_path, site, smtp)
     site.feeds = NEXT_DAY
-    report = digest_once(tmp_path, site, mail)
+    report = digest_once(tmp_path, site, smtp)
 
     assert report.collected == 1 and report.summarised == 1
-    _, second = mail.inbox.messages
+    _, second = smtp.inbox.messages
     text, html = parts(second)
     # The HTML's item, without the appendix (the article with every quote highlighted).
     item = html[: html.index('<div class="appendix">')]
@@ -373,9 +357,9 @@ def test_a_story_continued_the_next_day_shows_only_what_is_new(tmp_path, site, m
     assert archive.value("SELECT count(*) FROM digest_stories") == 2
 
 
-def digest_once(tmp_path: Path, site: type[_Site], mail: Smtp):
+def digest_once(tmp_path: Path, site: type[_Site], smtp: Smtp):  # noqa: F811
     """One digest run over the site's feeds as they are now, the model a scripted fake."""
-    config = load_config(_config(tmp_path, site.root, mail.port))  # type: ignore[attr-defined]
+    config = load_config(_config(tmp_path, site.root, smtp.port))  # type: ignore[attr-defined]
     summarizer = Summarizer(Settings(cache="off"), backend=FakeModelByArticle())
     return run_digest(config, summarizer=summarizer)
 
@@ -386,12 +370,12 @@ def _archive(tmp_path: Path):
     return Archive.open(tmp_path / "archive.sqlite")
 
 
-def test_archive_stories_and_story_list_the_story_and_its_sources(tmp_path, site, mail):
+def test_archive_stories_and_story_list_the_story_and_its_sources(tmp_path, site, smtp):  # noqa: F811
     from click.testing import CliRunner
 
     from summarizer.cli import cli
 
-    digest_once(tmp_path, site, mail)
+    digest_once(tmp_path, site, smtp)
     archive = str(tmp_path / "archive.sqlite")
     runner = CliRunner()
 
