@@ -354,6 +354,31 @@ def clear(cache_dir: Path | None) -> None:
     click.echo(f"removed {removed} responses from {settings.cache_dir}", err=True)
 
 
+@cli.command()
+@click.option(
+    "--archive",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The archive to open (default: the one summaries are recorded in).",
+)
+@click.option("--port", type=int, default=8001, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--no-open", is_flag=True, help="Do not open a web browser.")
+def browse(archive: Path | None, port: int, no_open: bool) -> None:
+    """Open the archive in Datasette: actors and their timelines, stories, events, costs.
+
+    Serves on 127.0.0.1 only, until Ctrl-C. Needs the optional extra:
+    pip install 'summarizer[browse]'.
+    """
+    try:
+        from .browse import serve
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in ("datasette", "uvicorn"):
+            raise
+        raise SummarizerError(
+            "summarizer browse needs Datasette: pip install 'summarizer[browse]'"
+        ) from None
+    serve(archive, port=port, open_browser=not no_open)
+
+
 def main() -> None:
     """Entry point of the console script."""
     cli(prog_name="summarizer")
