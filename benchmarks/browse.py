@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import random
 import statistics
 import tempfile
@@ -145,6 +146,7 @@ def main() -> None:
     )
     options = parser.parse_args()
     print(describe())
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     with tempfile.TemporaryDirectory() as folder:
         path = options.keep or Path(folder) / "archive.sqlite"
         if not path.exists():

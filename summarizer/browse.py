@@ -60,12 +60,14 @@ order by day is null, day
 limit {ITEM_LIMIT}
 """
 
+# A story's events, each labelled with its first participant (in the order recorded), from
+# every source but the copies, oldest first.
 STORY_ITEMS = f"""
 select * from (
 select case when e.dated then e.day end as day, 'event' as kind, e.status, e.what as text,
   a.id as article, a.title,
   (select ac.name from event_actors ea join actors ac on ac.id = ea.actor_id
-   where ea.event_id = e.id order by ac.id limit 1) as actor
+   where ea.event_id = e.id order by ea.rowid limit 1) as actor
 from story_articles sa
 join articles a on a.id = sa.article_id
 join events e on e.summary_id = a.summary_id
