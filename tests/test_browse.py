@@ -8,6 +8,7 @@ is written by the test (synthetic), as the digest would store one.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import socket
 import subprocess
@@ -25,7 +26,7 @@ from summarizer import Summarizer
 from summarizer.archive.record import open_archive, record
 from summarizer.cli import cli
 
-from .test_html import fake_result
+from .test_html import CHROMIUM, Page, chromium, fake_result
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -135,6 +136,18 @@ def test_an_actors_timeline_page_draws_its_events_and_positions(site):
     assert "<script" not in response.text.split("</svg>")[0].split("<svg", 1)[1]
 
 
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_headless_chromium_draws_an_actors_timeline(site, tmp_path):
+    putin = actor_id(site, "Vladimir Putin")
+    url = f"{site.base_url}/-/summarizer/actors/{putin}"
+    page = Page(chromium(tmp_path, "--dump-dom", url).stdout)
+    assert {"svg", "circle", "text"} <= set(page.tags)
+    assert any(href.startswith("/archive/articles/") for href in page.hrefs)
+    screenshot = tmp_path / "actor.png"
+    chromium(tmp_path, f"--screenshot={screenshot}", "--window-size=1200,600", url)
+    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_the_days_stories_link_to_a_story_picture(site):
     stories = rows(site, "today")
     assert len(stories) == 1 and stories[0]["sources"] == 2
@@ -172,3 +185,25 @@ def test_browse_without_an_archive_is_one_line(tmp_path):
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "no archive there yet" in result.output
     assert result.output.count("\n") == 1 and not (tmp_path / "none.sqlite").exists()
+
+
+def test_before_any_story_the_days_view_lists_the_days_articles(tmp_path):
+    from summarizer import browse
+
+    path = tmp_path / "archive.sqlite"
+    archive = open_archive(path)
+    synthetic = fake_result()
+    synthetic.provenance.created = dt.datetime.now(dt.UTC)
+    record(archive, synthetic, origin="api")
+    archive.close()
+
+    async def fetch() -> tuple[str, list[dict]]:
+        datasette = browse.datasette(path)
+        await datasette.invoke_startup()
+        page = (await datasette.client.get("/archive")).text
+        rows = (await datasette.client.get("/archive/today.json?_shape=array")).json()
+        return page, rows
+
+    page, today = asyncio.run(fetch())
+    assert "Today&#39;s articles" in page and "Today&#39;s stories" not in page
+    assert [row["title"] for row in today] == [synthetic.article.title]
