@@ -294,13 +294,20 @@ def register_routes() -> list[tuple[str, Any]]:
     ]
 
 
+async def _subject(datasette: Datasette, request: Any, sql: str) -> tuple[str, int, Any]:
+    """The archive's name, the page's id, and the row `sql` finds for it (None if none)."""
+    database, number = _database(datasette), int(request.url_vars["id"])
+    found = await datasette.get_database(database).execute(sql, [number])
+    return database, number, found.first()
+
+
 async def _actor_page(datasette: Datasette, request: Any) -> Response:
-    database, actor = _database(datasette), int(request.url_vars["id"])
-    db = datasette.get_database(database)
-    found = await db.execute("select name, type from actors where id = ?", [actor])
-    if not found.rows:
+    sql = "select name, type from actors where id = ?"
+    database, actor, found = await _subject(datasette, request, sql)
+    if found is None:
         return await _not_found(datasette, request, database, f"No actor {actor}.")
-    name, kind = found.rows[0]
+    name, kind = found
+    db = datasette.get_database(database)
     aliases = await db.execute(
         "select name from actor_aliases where actor_id = ? and name != ? order by name",
         [actor, name],
@@ -324,13 +331,12 @@ async def _actor_page(datasette: Datasette, request: Any) -> Response:
 
 
 async def _story_page(datasette: Datasette, request: Any) -> Response:
-    database, story = _database(datasette), int(request.url_vars["id"])
-    db = datasette.get_database(database)
-    found = await db.execute("select title, first_day, last_day from stories where id = ?", [story])
-    if not found.rows:
+    sql = "select title, first_day, last_day from stories where id = ?"
+    database, story, found = await _subject(datasette, request, sql)
+    if found is None:
         return await _not_found(datasette, request, database, f"No story {story}.")
-    title, first, last = found.rows[0]
-    rows = await db.execute(STORY_ITEMS, {"story": story})
+    title, first, last = found
+    rows = await datasette.get_database(database).execute(STORY_ITEMS, {"story": story})
     items = [_item(datasette, database, row, actor=row["actor"]) for row in rows.rows]
     return await _picture_page(
         datasette,
