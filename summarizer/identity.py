@@ -223,15 +223,22 @@ def match(identity: Identity, known: Mapping[K, Identity]) -> K | None:
 def name_keys(identity: Identity, *, stored: bool = False) -> set[str]:
     """Keys under which to find the stored actors `identity` may be the same as.
 
-    A stored name is keyed by its head word; a name looked up by every word it has. Two
-    names the rules call the same share a key: a contained name holds the other's head
-    word, equal names have the same head, and spelling variants almost always begin it alike.
+    A stored name is keyed by its key words (its head word; its distinctive words when the
+    head is a generic word, as in "Harbor City Council") and by their first letters and
+    lengths; a name is looked up by every word it has, and by its key words' first letters
+    and lengths one shorter to one longer. Two names the rules call the same share a key: a
+    contained name holds the other's head word and one of its distinctive words, equal
+    names have the same words, and spelling variants almost always begin their key words
+    alike, with lengths at most one apart.
     """
     keys: set[str] = set()
+    spread = (0,) if stored else (-1, 0, 1)
     for name in identity._normalized:
         words = name.split()
-        for word in [_head(words)] if stored else words:
-            keys.add(word[:_KEY_LETTERS])
+        head = _head(words)
+        key_words = [head] if _distinctive(head) else [w for w in words if _distinctive(w)]
+        keys.update(key_words if stored else words)
+        keys.update(f"{w[:_KEY_LETTERS]}~{len(w) + step}" for w in key_words for step in spread)
     return keys
 
 
@@ -257,8 +264,13 @@ def _contained(a: str, b: str) -> bool:
     return (
         set(small) <= set(large)
         and _head(large) in small
-        and any(len(word) >= 3 and word not in GENERIC_WORDS for word in small)
+        and any(_distinctive(word) for word in small)
     )
+
+
+def _distinctive(word: str) -> bool:
+    """Whether a word can identify an actor: not a generic word, and not too short."""
+    return len(word) >= 3 and word not in GENERIC_WORDS
 
 
 def _head(words: list[str]) -> str:

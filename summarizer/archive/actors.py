@@ -31,9 +31,16 @@ class _Stored:
     name: str
     type: str | None
     aliases: list[str] = field(default_factory=list)
+    _identity: Identity | None = None
 
     def identity(self) -> Identity:
-        return Identity((self.name, *self.aliases), self.type)
+        if self._identity is None:  # built once per change of its names
+            self._identity = Identity((self.name, *self.aliases), self.type)
+        return self._identity
+
+    def add_alias(self, alias: str) -> None:
+        self.aliases.append(alias)
+        self._identity = None
 
 
 class ActorIndex:
@@ -78,7 +85,7 @@ class ActorIndex:
         self.owner[alias] = actor_id
         stored = self.actors.get(actor_id)
         if stored is not None and alias != normalize_name(stored.name):
-            stored.aliases.append(alias)
+            stored.add_alias(alias)
 
     def _key(self, actor_id: int, stored: _Stored) -> None:
         for key in name_keys(stored.identity(), stored=True):

@@ -14,7 +14,10 @@ from typing import TYPE_CHECKING
 from ..errors import InputError
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from ..config import Settings
+    from ..pricing import Price
     from ..schema import SummaryResult
     from .db import Archive
     from .record import Origin
@@ -55,6 +58,7 @@ class Recorder:
         self.settings = settings
         self.origin = origin
         self._archive: Archive | None = None
+        self._prices: Mapping[str, Price] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -77,6 +81,7 @@ class Recorder:
                 origin=self.origin,
                 strategy=self.settings.strategy,
                 input_name=input_name,
+                prices=self._prices,
             )
         except Exception as error:  # whatever went wrong, a bug included, the summary stays
             log.warning("the summary was not archived: %s", error)
@@ -84,9 +89,11 @@ class Recorder:
 
     def _open(self) -> Archive:
         if self._archive is None:
+            from ..pricing import price_table
             from .record import open_archive
 
             self._archive = open_archive(archive_path(self.settings))
+            self._prices = price_table()  # the config file, read once per recorder
         return self._archive
 
     def close(self) -> None:
