@@ -369,15 +369,6 @@ class Archive:
             raise
         return archive
 
-    @classmethod
-    def memory(cls) -> Archive:
-        """An empty archive in memory (tests, dry runs)."""
-        connection = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        connection.execute("PRAGMA foreign_keys = ON")
-        archive = cls(connection)
-        archive.migrate()
-        return archive
-
     def snapshot(self) -> Archive:
         """An in-memory copy: a dry run works on it and leaves the real archive untouched."""
         copy = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)

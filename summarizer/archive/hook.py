@@ -95,10 +95,3 @@ class Recorder:
             self._archive = open_archive(archive_path(self.settings))
             self._prices = price_table()  # the config file, read once per recorder
         return self._archive
-
-    def close(self) -> None:
-        """Close the archive, if it was opened."""
-        with self._lock:
-            if self._archive is not None:
-                self._archive.close()
-                self._archive = None
