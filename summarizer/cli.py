@@ -385,8 +385,12 @@ def main() -> None:
 
 
 from .archive.cli import archive as _archive  # noqa: E402
+from .archive.stories_cli import stories_command as _stories  # noqa: E402
+from .archive.stories_cli import story_command as _story  # noqa: E402
 from .digest.cli import digest as _digest  # noqa: E402
 
+_archive.add_command(_stories)
+_archive.add_command(_story)
 cli.add_command(_archive)
 cli.add_command(_digest)
 
@@ -395,7 +399,3 @@ from .eval.cli import eval_compare_command as _eval_compare  # noqa: E402
 
 cli.add_command(_eval, name="eval")
 cli.add_command(_eval_compare, name="eval-compare")
-from .archive.stories_cli import stories_command as _stories  # noqa: E402
-from .archive.stories_cli import story_command as _story  # noqa: E402
-_archive.add_command(_stories)
-_archive.add_command(_story)
