@@ -10,9 +10,10 @@ Three rules, each fed by its own candidates so that no step compares every pair:
 - **related**: two articles published within `WINDOW_DAYS` of each other are one story when
   they share a named person, or two actors of any kind, or one actor and a closely worded
   event. Whether two actors are one is `identity`'s rule, or the archive's actor ids when
-  both have one; a lone shared country or organisation is not enough ("Russia" is in too
-  many unrelated stories). Candidates come from an index of actor names and ids
-  (`identity.name_keys`).
+  both have one. A lone shared country or organisation is not enough ("Russia" is in too
+  many unrelated stories), and an actor named in many of the articles (a head of state,
+  more than `_COMMON_SHARE` of them) counts only with a second such actor and a closely
+  worded event. Candidates come from an index of actor names and ids (`identity.name_keys`).
 - **continues**: an article related to, or a copy of, an article of an earlier story joins
   that story; earlier articles are never regrouped among themselves.
 
@@ -24,8 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,8 +37,6 @@ from rapidfuzz import fuzz
 from .identity import Identity, name_keys, same_actor
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from .schema import Actor, SummaryResult
 
     _Join = Callable[[int, int], None]
@@ -63,6 +62,11 @@ _FUNCTION_WORDS = frozenset(
 # An actor name in many articles (a country, a head of state) links each new article to its
 # latest mentions only, so a common name costs a bounded number of comparisons.
 _CANDIDATES_PER_NAME = 50
+# An actor named in more of the articles than this share (and in more than a few) may be in
+# many stories at once: sharing it says little about which story an article is in, so it
+# counts only beside an actor named less often, or with another and a closely worded event.
+_COMMON_SHARE = 0.02
+_FEW_MENTIONS = 3
 _SEED = 1
 _SCHEME = "affine32"
 _WORD = re.compile(r"\w+")
@@ -260,6 +264,14 @@ def _relations(
     """Join related articles; returns each article's actors that related it to another."""
     postings: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
     shared: defaultdict[int, set[str]] = defaultdict(set)
+    mentions = Counter(
+        key for article in articles for key in set().union(*map(_stored_keys, article.actors))
+    )
+    limit = max(_FEW_MENTIONS, _COMMON_SHARE * len(articles))
+
+    def rare(actor: StoryActor) -> bool:
+        return min((mentions[key] for key in _stored_keys(actor)), default=0) <= limit
+
     for index, article in enumerate(articles):
         candidates: defaultdict[int, set[tuple[int, int]]] = defaultdict(set)
         for mine, actor in enumerate(article.actors):
@@ -267,7 +279,7 @@ def _relations(
                 for other, theirs in postings[key][-_CANDIDATES_PER_NAME:]:
                     candidates[other].add((mine, theirs))
         for mine, actor in enumerate(article.actors):
-            for key in _keys(actor, stored=True):
+            for key in _stored_keys(actor):
                 postings[key].append((index, mine))
         for other, pairs in candidates.items():
             them = articles[other]
@@ -275,7 +287,7 @@ def _relations(
                 continue  # earlier stories are not regrouped
             if abs((article.day - them.day).days) > WINDOW_DAYS or root(other) == root(index):
                 continue
-            names = _shared_names(article, them, pairs)
+            names = _shared_names(article, them, pairs, rare)
             if names:
                 join(index, other)
                 shared[index].update(names)
@@ -283,16 +295,25 @@ def _relations(
     return shared
 
 
-def _shared_names(a: StoryArticle, b: StoryArticle, pairs: set[tuple[int, int]]) -> list[str]:
+def _shared_names(
+    a: StoryArticle,
+    b: StoryArticle,
+    pairs: set[tuple[int, int]],
+    rare: Callable[[StoryActor], bool],
+) -> list[str]:
     """The actors two articles share, if that makes them one story; else []."""
     matched = [(a.actors[i], b.actors[j]) for i, j in pairs if _same(a.actors[i], b.actors[j])]
     if not matched:
         return []
     # The fuller of the two names: "Tomas Reyes", not "Reyes".
     names = sorted({max(x.name, y.name, key=len) for x, y in matched})
-    if len(names) >= 2 or any(x.person or y.person for x, y in matched):
+    telling = [(x, y) for x, y in matched if rare(x) and rare(y)]
+    if len({x.name for x, _ in telling}) >= 2 or any(x.person and y.person for x, y in telling):
         return names
-    if any(similar_wording(x, y) for x in a.events for y in b.events):
+    # One actor, or only actors named everywhere (two of them), and the same event.
+    if (telling or len(names) >= 2) and any(
+        similar_wording(x, y) for x in a.events for y in b.events
+    ):
         return names
     return []
 
@@ -301,6 +322,10 @@ def _same(x: StoryActor, y: StoryActor) -> bool:
     if x.actor_id is not None and y.actor_id is not None:
         return x.actor_id == y.actor_id
     return same_actor(x.identity, y.identity)
+
+
+def _stored_keys(actor: StoryActor) -> set[str]:
+    return _keys(actor, stored=True)
 
 
 def _keys(actor: StoryActor, *, stored: bool) -> set[str]:

@@ -188,12 +188,24 @@ def test_a_common_name_costs_a_bounded_number_of_comparisons(monkeypatch):
 
     def comparisons(n: int) -> int:
         calls.clear()
-        group([article(i, person("Vladimir Putin"), body(f"Body {i}")) for i in range(n)])
+        grouped = group([article(i, person("Vladimir Putin")) for i in range(n)])
+        # Named in every article, he alone does not make them one story.
+        assert len(grouped) == n
         return len(calls)
 
-    # Every article names Putin; each one is compared with his latest mentions only.
-    small, large = comparisons(200), comparisons(400)
+    # Each article is compared with his latest mentions only: twice the articles, about
+    # twice the comparisons.
+    small, large = comparisons(400), comparisons(800)
     assert large <= 2.2 * small
+
+
+def test_a_person_in_a_few_articles_relates_them_one_in_many_does_not():
+    common = [article(i, person("Donald Trump"), body(f"Agency {i}")) for i in range(100)]
+    rare = [article(100 + i, person("Ines Carvalho"), body(f"Board {i}")) for i in range(2)]
+
+    grouped = group([*common, *rare])
+
+    assert [s.article_ids for s in grouped if len(s.article_ids) > 1] == [[100, 101]]
 
 
 def test_story_article_of_a_summary_leaves_outlets_out_and_maps_archive_ids():
@@ -230,3 +242,23 @@ def _result(summary, text: str):
         created=dt.datetime(2026, 11, 23, tzinfo=dt.UTC),
     )
     return SummaryResult(article=ArticleInfo(text=text), summary=summary, provenance=provenance)
+
+
+def test_an_actor_named_everywhere_relates_articles_only_beside_another_and_the_same_event():
+    everywhere = [
+        article(i, body("European Union"), events=(f"EU topic {i}",)) for i in range(1, 101)
+    ]
+    summit = ("EU leaders meet in Brussels on energy prices",)
+    talk = [
+        article(200, body("European Union"), person("Donald Trump"), events=summit),
+        article(201, body("European Union"), person("Trump"), events=summit),
+    ]
+    lone = [
+        article(300, body("European Union"), events=summit),
+        article(301, body("European Union"), events=summit),
+    ]
+    trump_elsewhere = [article(400 + i, person("Donald Trump")) for i in range(10)]
+
+    grouped = group([*everywhere, *talk, *lone, *trump_elsewhere])
+
+    assert [s.article_ids for s in grouped if len(s.article_ids) > 1] == [[200, 201]]
