@@ -70,13 +70,13 @@ def assert_one_clear_line(error: BaseException) -> None:
 def test_transient_fault_is_retried_then_succeeds(fault, tmp_path):
     step, _ = TRANSIENT_FAULTS[fault]
     with scripted_fault_server(step, step, ok()) as server:
-        result = fault_summarizer(server.base_url, tmp_path).summarize(ARTICLE)
+        result = fault_summarizer(server.base_url, tmp_path / "cache").summarize(ARTICLE)
         assert server.count == 3  # two faults, one success: exactly three requests
     assert result.provenance.attempts == 1  # one answer; the retries are below it
     assert [a.name for a in result.summary.actors] == ["Donald Trump", "Vladimir Putin"]
-    entries = [name for name in cache_files(tmp_path) if not name.startswith(".")]
-    assert len(entries) == 1 and len(cache_files(tmp_path)) == 1
-    stored = json.loads((tmp_path / entries[0]).read_text())["response"]
+    entries = [name for name in cache_files(tmp_path / "cache") if not name.startswith(".")]
+    assert len(entries) == 1 and len(cache_files(tmp_path / "cache")) == 1
+    stored = json.loads((tmp_path / "cache" / entries[0]).read_text())["response"]
     assert stored["choices"] == FAKE_VALID_COMPLETION["choices"]  # only the good answer
 
 
@@ -85,27 +85,27 @@ def test_transient_fault_gives_up_after_the_attempts_with_one_clear_error(fault,
     step, expected = TRANSIENT_FAULTS[fault]
     with scripted_fault_server(step, step, step, ok()) as server:
         with pytest.raises(SummarizationFailed) as caught:
-            fault_summarizer(server.base_url, tmp_path).summarize(ARTICLE)
+            fault_summarizer(server.base_url, tmp_path / "cache").summarize(ARTICLE)
         assert server.count == 3  # transport_attempts=3; the success after is never asked
     error = caught.value
     assert error.attempts == 3
     assert isinstance(error.last_error, TransportError) and error.last_error.transient
     assert_one_clear_line(error)
     assert expected in str(error) and "after 3 attempts" in str(error)
-    assert cache_files(tmp_path) == []  # nothing cached, not even a temporary file
+    assert cache_files(tmp_path / "cache") == []  # nothing cached, not even a temporary file
 
 
 @pytest.mark.parametrize("code", [400, 401, 403, 404, 422])
 def test_permanent_http_errors_are_not_retried(code, tmp_path):
     with scripted_fault_server(status(code), ok()) as server:
         with pytest.raises(SummarizationFailed) as caught:
-            fault_summarizer(server.base_url, tmp_path).summarize(ARTICLE)
+            fault_summarizer(server.base_url, tmp_path / "cache").summarize(ARTICLE)
         assert server.count == 1
     assert f"refused the request after 1 attempt: the model endpoint answered HTTP {code}" in str(
         caught.value
     )
     assert_one_clear_line(caught.value)
-    assert cache_files(tmp_path) == []
+    assert cache_files(tmp_path / "cache") == []
 
 
 def test_default_policy_makes_five_attempts(tmp_path):
@@ -115,7 +115,7 @@ def test_default_policy_makes_five_attempts(tmp_path):
             base_url=server.base_url,
             api_key=API_KEY,
             cache="auto",
-            cache_dir=tmp_path,
+            cache_dir=tmp_path / "cache",
             retry_initial_wait=0.0,
             retry_max_wait=0.0,
         )
@@ -129,7 +129,7 @@ def test_retry_after_seconds_is_honoured(tmp_path, monkeypatch):
     waits: list[float] = []
     monkeypatch.setattr("tenacity.nap.time.sleep", waits.append)
     with scripted_fault_server(rate_limited("7"), rate_limited("2"), ok()) as server:
-        fault_summarizer(server.base_url, tmp_path).summarize(ARTICLE)
+        fault_summarizer(server.base_url, tmp_path / "cache").summarize(ARTICLE)
         assert server.count == 3
     assert waits == [7.0, 2.0]
 
@@ -139,7 +139,7 @@ def test_retry_after_http_date_is_honoured(tmp_path, monkeypatch):
     monkeypatch.setattr("tenacity.nap.time.sleep", waits.append)
     later = email.utils.formatdate(time.time() + 60, usegmt=True)
     with scripted_fault_server(rate_limited(later), ok()) as server:
-        fault_summarizer(server.base_url, tmp_path).summarize(ARTICLE)
+        fault_summarizer(server.base_url, tmp_path / "cache").summarize(ARTICLE)
         assert server.count == 2
     assert len(waits) == 1 and 55 <= waits[0] <= 61
 
@@ -149,7 +149,11 @@ def test_backoff_without_retry_after_stays_within_the_configured_bounds(tmp_path
     monkeypatch.setattr("tenacity.nap.time.sleep", waits.append)
     with scripted_fault_server(*[SERVER_ERROR] * 5, ok()) as server:
         fault_summarizer(
-            server.base_url, tmp_path, transport_attempts=6, retry_initial_wait=1, retry_max_wait=4
+            server.base_url,
+            tmp_path / "cache",
+            transport_attempts=6,
+            retry_initial_wait=1,
+            retry_max_wait=4,
         ).summarize(ARTICLE)
         assert server.count == 6
     assert len(waits) == 5
@@ -162,7 +166,9 @@ def test_a_retry_after_beyond_the_time_budget_gives_up_at_once(tmp_path, monkeyp
     monkeypatch.setattr("tenacity.nap.time.sleep", waits.append)
     with scripted_fault_server(rate_limited("3600"), ok()) as server:
         with pytest.raises(SummarizationFailed) as caught:
-            fault_summarizer(server.base_url, tmp_path, transport_max_seconds=30).summarize(ARTICLE)
+            fault_summarizer(
+                server.base_url, tmp_path / "cache", transport_max_seconds=30
+            ).summarize(ARTICLE)
         assert server.count == 1
     assert waits == []  # never slept past the budget
     assert "HTTP 429 (Retry-After 3600s)" in str(caught.value)
@@ -191,7 +197,7 @@ def test_waits_add_up_to_less_than_the_time_budget(tmp_path, monkeypatch):
     with scripted_fault_server(*[rate_limited("4")] * 20) as server:
         with pytest.raises(SummarizationFailed, match="after 3 attempts"):
             fault_summarizer(
-                server.base_url, tmp_path, transport_attempts=20, transport_max_seconds=10
+                server.base_url, tmp_path / "cache", transport_attempts=20, transport_max_seconds=10
             ).summarize(ARTICLE)
         # 4 s + 4 s fit in the 10 s budget; a third 4 s wait would end past it.
         assert server.count == 3
@@ -203,21 +209,21 @@ def test_invalid_answer_content_is_reasked_not_retried_and_never_cached(tmp_path
     wrong_schema = answer(json.dumps({"summary": 42, "actors": "nobody"}))
     with scripted_fault_server(not_json, wrong_schema, not_json) as server:
         with pytest.raises(SummarizationFailed) as caught:
-            fault_summarizer(server.base_url, tmp_path, max_reasks=2).summarize(ARTICLE)
+            fault_summarizer(server.base_url, tmp_path / "cache", max_reasks=2).summarize(ARTICLE)
         assert server.count == 3  # the first answer and two re-asks
     assert caught.value.attempts == 3 and "no valid answer in 3 attempts" in str(caught.value)
     assert_one_clear_line(caught.value)
-    assert cache_files(tmp_path) == []
+    assert cache_files(tmp_path / "cache") == []
     reask = server.requests[1]["messages"]
     assert reask[-2]["content"] == "Sure! Here is the summary you asked for."
 
 
 def test_a_failed_run_leaves_nothing_for_the_next_run_to_replay(tmp_path):
     with scripted_fault_server(*[SERVER_ERROR] * 3) as server, pytest.raises(SummarizationFailed):
-        fault_summarizer(server.base_url, tmp_path).summarize(ARTICLE)
+        fault_summarizer(server.base_url, tmp_path / "cache").summarize(ARTICLE)
     with scripted_fault_server(ok()) as server:
-        first = fault_summarizer(server.base_url, tmp_path).summarize(ARTICLE)
-        again = fault_summarizer(server.base_url, tmp_path).summarize(ARTICLE)
+        first = fault_summarizer(server.base_url, tmp_path / "cache").summarize(ARTICLE)
+        again = fault_summarizer(server.base_url, tmp_path / "cache").summarize(ARTICLE)
         assert server.count == 1  # the second run was served from the cache
     assert not first.provenance.cache_hit and again.provenance.cache_hit
 
@@ -231,7 +237,7 @@ async def asummarize_and_close(summarizer: Summarizer) -> SummaryResult:
 
 def test_async_path_retries_the_same_way(tmp_path):
     with scripted_fault_server(UNAVAILABLE, RESET, INVALID_JSON, ok()) as server:
-        summarizer = fault_summarizer(server.base_url, tmp_path, transport_attempts=4)
+        summarizer = fault_summarizer(server.base_url, tmp_path / "cache", transport_attempts=4)
         result = asyncio.run(asummarize_and_close(summarizer))
         assert server.count == 4
     assert result.summary.actors
@@ -239,12 +245,12 @@ def test_async_path_retries_the_same_way(tmp_path):
 
 def test_async_path_gives_up_with_one_clear_error(tmp_path):
     with scripted_fault_server(HANG, HANG) as server:
-        summarizer = fault_summarizer(server.base_url, tmp_path, transport_attempts=2)
+        summarizer = fault_summarizer(server.base_url, tmp_path / "cache", transport_attempts=2)
         with pytest.raises(SummarizationFailed) as caught:
             asyncio.run(asummarize_and_close(summarizer))
         assert server.count == 2
     assert "timed out" in str(caught.value) and "after 2 attempts" in str(caught.value)
-    assert cache_files(tmp_path) == []
+    assert cache_files(tmp_path / "cache") == []
 
 
 def test_cli_reports_an_exhausted_endpoint_as_one_line_and_exit_1(tmp_path, monkeypatch):
