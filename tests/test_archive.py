@@ -410,3 +410,19 @@ def test_looking_back_without_an_archive_is_one_clear_error(tmp_path):
 def test_the_archive_keeps_its_files_out_of_the_real_user_data_dir(tmp_path):
     assert default_path().is_relative_to(tmp_path), default_path()
     assert isinstance(default_path(), Path)
+
+
+def test_the_old_default_digest_database_is_adopted_as_the_archive():
+    legacy = default_path().with_name("digest.sqlite")
+    legacy.parent.mkdir(parents=True)
+    with sqlite3.connect(legacy) as old:
+        for statement in MIGRATIONS[0].split(";"):
+            if statement.strip():
+                old.execute(statement)
+        old.execute("PRAGMA user_version = 1")
+    old.close()
+
+    archive = open_archive()
+
+    assert not legacy.exists() and default_path().exists()
+    assert archive.version == len(MIGRATIONS)
