@@ -290,12 +290,16 @@ def _mentions(doc: Doc) -> list[Span]:
 
 
 def _trimmed(span: Span) -> Span:
-    """The span without a leading "the" or a trailing possessive ("Trump’s")."""
+    """The span without a leading "the", quotation marks, or a trailing possessive ("Trump’s").
+
+    spaCy may take a quotation mark into a name ('"Islamic State'); a name with one becomes
+    a schema enum value that llama.cpp's grammar cannot parse.
+    """
     start, end = span.start, span.end
     doc = span.doc
-    while start < end and doc[start].lower_ in {"the", "a", "an"}:
+    while start < end and (doc[start].lower_ in {"the", "a", "an"} or doc[start].is_quote):
         start += 1
-    while end > start and doc[end - 1].tag_ == "POS":
+    while end > start and (doc[end - 1].tag_ == "POS" or doc[end - 1].is_quote):
         end -= 1
     trimmed = doc[start:end]
     trimmed.label_ = span.label_

@@ -100,3 +100,13 @@ def test_a_surname_is_the_one_person_named_in_full_with_it_and_nobody_when_two_a
     _, two = analysed("Mara Lind and Jonas Lind opened the shop. Lind said sales were slow.")
     assert [(c.name, c.aliases) for c in two.candidates] == [("Mara Lind", []), ("Jonas Lind", [])]
     assert two.attributions == []
+
+
+def test_a_name_is_a_candidate_without_the_quotation_marks_around_it():
+    # A quotation mark in a candidate's name broke llama.cpp's grammar for the answer schema.
+    text = (
+        "French Interior Minister Christophe Castaner said on Friday that the "
+        '"Islamic State group had claimed the attack in Lyon.'
+    )  # spaCy's entity here is 'the "Islamic State'
+    names = [c.name for c in analyse(text, split_sentences(text)).candidates]
+    assert "Islamic State" in names and not [n for n in names if '"' in n], names
