@@ -35,7 +35,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from summarizer import Summarizer, SummaryResult
+from summarizer import Provenance, Summarizer, SummaryResult
 from summarizer.articles import Article, read_file
 from summarizer.errors import SummarizerError
 from summarizer.eval.gold import load_gold
@@ -94,6 +94,17 @@ def checks(result: SummaryResult) -> dict[str, Any]:
     }
 
 
+def cost(strategy: str, provenance: Provenance) -> dict[str, Any]:
+    """What one summary took: seconds, model calls, tokens."""
+    return {
+        "strategy": strategy,
+        "seconds": provenance.seconds,
+        "calls": provenance.attempts,
+        "prompt_tokens": provenance.usage.prompt_tokens,
+        "output_tokens": provenance.usage.completion_tokens,
+    }
+
+
 def summarizer_for(strategy: str, cache_dir: Path | None) -> Summarizer:
     options: dict[str, Any] = {"cache": "off"}
     if cache_dir is not None:
@@ -121,14 +132,7 @@ def side_by_side(options: argparse.Namespace) -> None:
                 print(f"{gold.id} {strategy}: failed: {error}", flush=True)
                 continue
             seconds[strategy].append(p.seconds)
-            run = {
-                "article": gold.id,
-                "strategy": strategy,
-                "seconds": p.seconds,
-                "calls": p.attempts,
-                "prompt_tokens": p.usage.prompt_tokens,
-                "output_tokens": p.usage.completion_tokens,
-            }
+            run = {"article": gold.id, **cost(strategy, p)}
             runs.append(run)
             print(json.dumps(run), flush=True)
     print(f"CPU: {cpu()}; {len(golds)} articles")
@@ -171,14 +175,7 @@ def main() -> None:
             result = summarizer.summarize(article)
             p = result.provenance
             seconds.append(p.seconds)
-            run = {
-                "strategy": strategy,
-                "seconds": p.seconds,
-                "calls": p.attempts,
-                "prompt_tokens": p.usage.prompt_tokens,
-                "output_tokens": p.usage.completion_tokens,
-                **checks(result),
-            }
+            run = {**cost(strategy, p), **checks(result)}
             runs.append(run)
             print(json.dumps(run, indent=2, ensure_ascii=False))
         print(f"{strategy}: median {statistics.median(seconds):.1f} s over {len(seconds)} run(s)")
