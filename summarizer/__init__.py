@@ -7,9 +7,8 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import (
     BackendUnavailable,
@@ -20,6 +19,7 @@ from .errors import (
     SummarizerError,
     TransportError,
 )
+from .lazy import exports
 
 # A library prints nothing unless the program asks: without a handler of its own, Python's
 # last-resort handler would print our warnings (re-asks, retries) to stderr. The CLI sets up
@@ -71,17 +71,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'summarizer' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = exports(__name__, _LAZY)
 
 
 __version__ = "0.1.0"

@@ -8,9 +8,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..lazy import exports
 from .db import MIGRATIONS, Archive, ArchiveError, default_path
 
 if TYPE_CHECKING:
@@ -57,17 +57,7 @@ _LAZY = {
 _RENAMED = {"record_summary": "record"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'summarizer.archive' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), _RENAMED.get(name, name))
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = exports(__name__, _LAZY, _RENAMED)
 
 
 __all__ = [
