@@ -33,7 +33,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from .identity import Identity
+from .identity import Identity, normalize_name
 from .identity import resolve as resolve_reference
 from .sentences import split_sentences
 
@@ -228,10 +228,15 @@ class Actor(_Answer):
         self._drop_repeated_aliases()
 
     def _drop_repeated_aliases(self) -> None:
-        """Keep the first of the aliases that differ only in case, and none equal to the name."""
-        unique = {alias.casefold(): alias for alias in reversed(self.aliases)}
-        unique.pop(self.name.casefold(), None)
-        self.aliases = [alias for alias in self.aliases if unique.get(alias.casefold()) == alias]
+        """Keep the first of the aliases that are one name to identity.py, none the actor's own.
+
+        "The Kremlin's" repeats "Kremlin": the same key that matches actors across answers.
+        """
+        unique = {normalize_name(alias): alias for alias in reversed(self.aliases)}
+        unique.pop(normalize_name(self.name), None)
+        self.aliases = [
+            alias for alias in self.aliases if unique.get(normalize_name(alias)) == alias
+        ]
 
     @model_validator(mode="after")
     def _name_without_role(self) -> Actor:

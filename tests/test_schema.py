@@ -181,6 +181,14 @@ def test_a_name_that_starts_with_the_role_loses_it_and_keeps_it_as_an_alias():
     assert summary.events[0].participants == ["donald_trump", "vladimir_putin"]
 
 
+def test_aliases_that_identity_reads_as_one_name_are_kept_once():
+    data = answer()
+    kremlin = {"name": "Kremlin", "type": "organisation", "role": None, "affiliation": None}
+    kremlin["aliases"] = ["the Kremlin", "The Kremlin's", "Moscow", "the Kremlin"]
+    data["actors"].append(kremlin)
+    assert ArticleSummary.model_validate(data).actors[2].aliases == ["Moscow"]
+
+
 @pytest.mark.parametrize(
     ("name", "role", "type_", "kept"),
     [
