@@ -140,8 +140,10 @@ class Summarizer:
     ) -> SummaryResult:
         """Summarise one article without blocking the event loop (recorded as `summarize`)."""
         result = await self._asummarize(text_or_article)
-        if archive:
-            self.recorder.record(result)
+        if archive and self.recorder.enabled:
+            # A write waits on the disk and on other writers: not on the event loop, where
+            # it would hold up every other summary in flight.
+            await asyncio.to_thread(self.recorder.record, result)
         return result
 
     def _summarize(self, text_or_article: str | Article) -> SummaryResult:
