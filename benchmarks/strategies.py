@@ -116,6 +116,7 @@ def summarizer_for(strategy: str, cache_dir: Path | None) -> Summarizer:
 
 def side_by_side(options: argparse.Namespace) -> None:
     golds = select(load_gold(options.gold), split=options.split, shortest=options.shortest)
+    golds = golds[options.skip :]
     strategies = options.strategy or ["one-shot", "staged"]
     folders = {s: options.cache_dir / s if options.cache_dir else None for s in strategies}
     summarizers = {s: summarizer_for(s, folders[s]) for s in strategies}
@@ -154,6 +155,13 @@ def main() -> None:
     parser.add_argument("--gold", type=Path, help="a gold set: run its articles side by side")
     parser.add_argument("--split", choices=["tuning", "held-out"])
     parser.add_argument("--shortest", type=int, help="only the N shortest articles of --gold")
+    parser.add_argument(
+        "--skip",
+        type=int,
+        default=0,
+        help="leave out the first N of the selected articles (to resume a run that stopped: "
+        "their answers are already in --cache-dir)",
+    )
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the runs as JSON here")
     parser.add_argument(
