@@ -6,6 +6,8 @@ timeline, the day's stories, events by date, costs) and a small plugin, register
 that adds the picture pages (`/-/summarizer/actors/{id}`, `/-/summarizer/stories/{id}`) and
 turns the views' timeline cells into links to them. Until the archive's articles are
 grouped into stories, the day's view lists the day's articles instead of its stories.
+Longer than most modules because Datasette takes the canned queries, their metadata and the
+plugin's routes together, at start-up.
 """
 
 from __future__ import annotations

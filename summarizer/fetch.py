@@ -10,7 +10,8 @@ counts against the deadline too. Every failure is one FetchError line.
 
 httpcore is used beneath httpx because it takes a network backend: that is where the
 address check, the pinned connection and the deadline live. Environment proxies are not
-used: a proxy would resolve the names itself, past the check.
+used: a proxy would resolve the names itself, past the check. One module, longer than
+most, because the deadline, the address check and the redirects are one fetch's state.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""From an article to a SummaryResult: prompts, model call, merge, dates, grounding."""
+"""From an article to a SummaryResult: prompts, model call, merge, dates, grounding.
+
+Longer than most modules because it is the one-call path whole, with its blocking and its
+asyncio forms side by side so that they cannot drift apart; the model client
+(`summarizer.llm`), the staged strategy and the archive live in their own modules.
+"""
 
 from __future__ import annotations
 

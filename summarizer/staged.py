@@ -15,6 +15,8 @@ One answer holding the whole summary is more than a small model does well (issue
 Every question starts with the same system message and numbered article, so a local model
 reads the article once and reuses its cached state for the later questions. The answers
 fill the same ArticleSummary as the one-call strategy, with the same grounding and views.
+Longer than most modules: the steps share the numbered article, the cited-sentence schemas
+and the support check, and each step is a few short functions.
 """
 
 from __future__ import annotations
