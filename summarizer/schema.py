@@ -232,11 +232,14 @@ class Actor(_Answer):
 
         "The Kremlin's" repeats "Kremlin": the same key that matches actors across answers.
         """
-        unique = {normalize_name(alias): alias for alias in reversed(self.aliases)}
-        unique.pop(normalize_name(self.name), None)
-        self.aliases = [
-            alias for alias in self.aliases if unique.get(normalize_name(alias)) == alias
-        ]
+        seen = {normalize_name(self.name)}
+        kept = []
+        for alias in self.aliases:
+            key = normalize_name(alias)
+            if key not in seen:
+                seen.add(key)
+                kept.append(alias)
+        self.aliases = kept
 
     @model_validator(mode="after")
     def _name_without_role(self) -> Actor:
