@@ -18,14 +18,14 @@ An answer missing from the folder fails that article (replay never calls the mod
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
 from summarizer import ArticleSummary, Summarizer, pipeline
-from summarizer.eval.compare import compare
-from summarizer.eval.gold import load_gold
+from summarizer.eval.compare import Change, Comparison, compare
+from summarizer.eval.gold import GoldArticle, load_gold
 from summarizer.eval.report import as_json, format_score
 from summarizer.eval.run import evaluate, select
 
@@ -47,9 +47,12 @@ def _counting(fix_up: Callable[..., None], changed: set[str]) -> Callable[..., N
 
 
 def _score(
-    options: argparse.Namespace, without: str | None, changed: dict[str, set[str]]
+    golds: Sequence[GoldArticle],
+    options: argparse.Namespace,
+    without: str | None = None,
+    changed: dict[str, set[str]] | None = None,
 ) -> dict[str, Any]:
-    golds = select(load_gold(options.gold), split=options.split, shortest=options.shortest)
+    """The eval record of the recorded answers, `without` one fix-up, noting into `changed`."""
     summarizer = Summarizer(
         model="local",
         cache="replay",
@@ -57,9 +60,9 @@ def _score(
         **({} if options.max_reasks is None else {"max_reasks": options.max_reasks}),
         archive="off",
     )
-    replaced: dict[str, Callable[..., None]] = {
-        name: _counting(getattr(pipeline, name), changed[name]) for name in FIX_UPS
-    }
+    replaced: dict[str, Callable[..., None]] = {}
+    if changed is not None:
+        replaced = {name: _counting(getattr(pipeline, name), changed[name]) for name in FIX_UPS}
     if without is not None:
         replaced[without] = lambda *args: None
     with mock.patch.multiple(pipeline, **replaced):
@@ -78,27 +81,31 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, required=True, help="the recorded answers")
     parser.add_argument("--max-reasks", type=int, help="as the answers were recorded with")
     options = parser.parse_args()
+    golds = select(load_gold(options.gold), split=options.split, shortest=options.shortest)
     changed: dict[str, set[str]] = {name: set() for name in FIX_UPS}
-    baseline = _score(options, None, changed)
-    articles = len(baseline["articles"])
-    print(f"{options.gold} ({options.split or 'all'}), {articles} articles")
+    baseline = _score(golds, options, changed=changed)
+    comparisons = {name: compare(baseline, _score(golds, options, name)) for name in FIX_UPS}
+    print(f"{options.gold} ({options.split or 'all'}), {len(golds)} articles")
     header = "".join(f"{category:>30}" for category in CATEGORIES)
     print(f"{'left out':<26}{header}")
-    all_in = compare(baseline, baseline)
-    row = "".join(f"{_figure(all_in, category, change=False):>30}" for category in CATEGORIES)
+    first = next(iter(comparisons.values()))
+    row = "".join(f"{format_score(_change(first, c).before):>30}" for c in CATEGORIES)
     print(f"{'(nothing)':<26}{row}")
-    for fix_up in FIX_UPS:
-        comparison = compare(baseline, _score(options, fix_up, {n: set() for n in FIX_UPS}))
-        row = "".join(f"{_figure(comparison, category):>30}" for category in CATEGORIES)
-        print(f"{fix_up:<26}{row}   changed {len(changed[fix_up])} of {articles} answers")
+    for fix_up, comparison in comparisons.items():
+        row = "".join(f"{_without(_change(comparison, c)):>30}" for c in CATEGORIES)
+        print(f"{fix_up:<26}{row}   changed {len(changed[fix_up])} of {len(golds)} answers")
 
 
-def _figure(comparison: Any, category: str, *, change: bool = True) -> str:
-    figure = next(c for c in comparison.changes if c.figure == category)
-    if not change or figure.change is None or figure.low is None or figure.high is None:
-        return format_score(figure.before)
-    interval = f"{figure.low:+.2f}..{figure.high:+.2f}"
-    return f"{format_score(figure.after)} ({figure.change:+.2f}, {interval})"
+def _change(comparison: Comparison, category: str) -> Change:
+    return next(change for change in comparison.changes if change.figure == category)
+
+
+def _without(change: Change) -> str:
+    """The F1 without the fix-up, its change and the change's interval."""
+    if change.change is None or change.low is None or change.high is None:
+        return format_score(change.after)
+    interval = f"{change.low:+.2f}..{change.high:+.2f}"
+    return f"{format_score(change.after)} ({change.change:+.2f}, {interval})"
 
 
 if __name__ == "__main__":
